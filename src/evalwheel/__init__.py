@@ -1,0 +1,3 @@
+"""evalwheel: the evaluation flywheel for LLM agents."""
+
+__version__ = "0.1.0"

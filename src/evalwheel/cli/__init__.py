@@ -1,0 +1,1 @@
+"""The ``evalwheel`` command line (typer + rich)."""

@@ -1,0 +1,113 @@
+"""The ``evalwheel`` command: sub-apps are registered here and errors become exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evalwheel import __version__
+from evalwheel.cli import dataset_cmds, demo_cmd
+from evalwheel.cli.context import project_store
+from evalwheel.cli.output import EXIT_INTERNAL_ERROR, emit_json, err, fail, out
+from evalwheel.project import ConfigError, init_project
+from evalwheel.store import StoreError
+
+app = typer.Typer(
+    name="evalwheel",
+    help="The evaluation flywheel for LLM agents. Exit codes: 0 ok, 1 check failed, 2 usage or input error.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(dataset_cmds.app, name="dataset")
+store_app = typer.Typer(help="The project's store (database and blobs).", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+app.command("demo")(demo_cmd.demo)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        out.print(f"evalwheel {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """evalwheel: calibrated judges, benchmarks, mirroring, simulation, synthetic data and gates."""
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Project folder (created if missing).")] = Path(
+        "."
+    ),
+    name: Annotated[
+        str | None, typer.Option(help="Project name (default: the folder's name).")
+    ] = None,
+) -> None:
+    """Create evalwheel.toml and the .evalwheel/ state folder, and set up the store."""
+    try:
+        project, created = init_project(directory, name)
+    except (ConfigError, StoreError) as exc:
+        fail(str(exc))
+    verb = "created" if created else "already initialised, store checked:"
+    out.print(f"{verb} {project.config_path}", highlight=False)
+
+
+@store_app.command("info")
+def store_info(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Where the store is, its schema revision, tables and integrity."""
+    from evalwheel.store.migrate import current_revision
+
+    with project_store() as (project, store):
+        info = {
+            "project": str(project.root),
+            "database_url": store.display_url,
+            "dialect": store.dialect,
+            "schema_revision": current_revision(store.engine),
+            "blob_dir": str(store.blobs.root),
+            "tables": store.table_names(),
+            "integrity": store.integrity_check(),
+        }
+    if as_json:
+        emit_json(info)
+        return
+    for key, value in info.items():
+        out.print(
+            f"{key:16} {', '.join(value) if isinstance(value, list) else value}", highlight=False
+        )
+
+
+def main() -> None:
+    """Console entry point: turns unexpected exceptions into exit code 3 with a short message."""
+    try:
+        app(standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("EVALWHEEL_DEBUG"):
+            traceback.print_exc()
+        else:
+            err.print(
+                f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (EVALWHEEL_DEBUG=1 for the traceback)"
+            )
+        sys.exit(EXIT_INTERNAL_ERROR)
+
+
+if __name__ == "__main__":
+    main()

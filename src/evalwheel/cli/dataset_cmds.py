@@ -1,0 +1,300 @@
+"""``evalwheel dataset …``: import, list, show, export, diff, split, schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from evalwheel.cli.context import project_store
+from evalwheel.cli.output import EXIT_CHECK_FAILED, emit_json, err, fail, info, out, progress_bar
+from evalwheel.core.dataset import DatasetKind, DatasetRef
+from evalwheel.core.hashing import short
+from evalwheel.datasets.diff import diff_items
+from evalwheel.datasets.exporter import write_csv, write_jsonl
+from evalwheel.datasets.importer import ImportFailed, validate_file
+from evalwheel.datasets.schemas import ROW_SCHEMAS
+from evalwheel.datasets.splits import SplitPolicy, assign_split, split_report
+from evalwheel.project import Project
+from evalwheel.store.datasets import DatasetKindMismatch, DatasetNotFound, DatasetRepository
+
+app = typer.Typer(help="Import, version, inspect and export datasets.", no_args_is_help=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (shape: docs/cli.md).")]
+
+
+def import_dataset(
+    repo: DatasetRepository, path: Path, name: str, kind: DatasetKind, fmt: str | None = None
+):  # -> tuple[DatasetVersion, bool]
+    """Validate then store one file, with progress; shared by ``dataset import`` and ``demo``."""
+    try:
+        DatasetRef.parse(name)
+    except ValueError as exc:
+        fail(str(exc))
+    with progress_bar() as bar:
+        task = bar.add_task(f"validating {path.name}", total=None)
+
+        def on_read(done: int, total: int, rows: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            prepared = validate_file(path, kind, fmt=fmt, progress=on_read)
+        except ImportFailed as exc:
+            bar.stop()
+            for line in exc.lines():
+                err.print(line, highlight=False, markup=False)
+            if exc.truncated:
+                err.print(f"(stopped after {len(exc.errors)} errors)")
+            fail(f"{path}: {len(exc.errors)} bad row(s); nothing was imported")
+        except (FileNotFoundError, ValueError) as exc:
+            fail(str(exc))
+        info(f"validated {len(prepared)} rows from {path}; writing {name} ({kind.value})")
+        write_task = bar.add_task(f"writing {name}", total=2 * len(prepared))
+        try:
+            return repo.save_version(
+                name,
+                kind,
+                prepared,
+                source=str(path),
+                progress=lambda done, total: bar.update(write_task, completed=done, total=total),
+            )
+        except DatasetKindMismatch as exc:
+            fail(str(exc))
+
+
+@app.command("import")
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="A .jsonl, .csv/.tsv or .parquet file.")],
+    name: Annotated[str, typer.Option("--name", "-n", help="Dataset name.")],
+    kind: Annotated[
+        DatasetKind, typer.Option("--kind", "-k", help="Row schema to validate against.")
+    ],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="jsonl|csv|parquet (default: from the suffix).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import a file as a new immutable version (the same content gives the same version)."""
+    with project_store() as (_, store):
+        version, created = import_dataset(DatasetRepository(store), file, name, kind, fmt)
+    if as_json:
+        emit_json(
+            {"version": version.model_dump(mode="json"), "ref": version.ref, "created": created}
+        )
+        return
+    state = "imported" if created else "unchanged (same content as an existing version)"
+    out.print(f"{version.ref}  v{version.seq}  {version.n_items} items  {state}", highlight=False)
+
+
+@app.command("list")
+def list_cmd(
+    all_versions: Annotated[
+        bool, typer.Option("--all", help="Every version, not just the latest.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Datasets and their versions."""
+    with project_store() as (_, store):
+        repo = DatasetRepository(store)
+        versions = repo.list_versions() if all_versions else repo.latest_versions()
+    if as_json:
+        emit_json([dict(v.model_dump(mode="json"), ref=v.ref) for v in versions])
+        return
+    if not versions:
+        info("no datasets yet: evalwheel dataset import FILE --name N --kind K")
+        return
+    table = Table("name", "kind", "version", "seq", "items", "created")
+    for v in versions:
+        table.add_row(
+            v.name,
+            v.kind.value,
+            short(v.version_id),
+            f"v{v.seq}",
+            str(v.n_items),
+            f"{v.created_at:%Y-%m-%d %H:%M}",
+        )
+    out.print(table)
+
+
+def _policy(project: Project, seed: int | None, stratify_by: str | None) -> SplitPolicy:
+    cfg = project.config.datasets.splits
+    return SplitPolicy(
+        seed=cfg.seed if seed is None else seed,
+        train=cfg.train,
+        dev=cfg.dev,
+        test=cfg.test,
+        stratify_by=cfg.stratify_by if stratify_by is None else (stratify_by or None),
+    )
+
+
+def _resolve(repo: DatasetRepository, ref: str):  # -> DatasetVersion
+    try:
+        return repo.resolve(ref)
+    except (DatasetNotFound, ValueError) as exc:
+        fail(str(exc))
+
+
+@app.command("show")
+def show_cmd(
+    ref: Annotated[
+        str, typer.Argument(help="NAME, NAME@latest, NAME@v2 or NAME@<version id prefix>.")
+    ],
+    head: Annotated[int, typer.Option(help="How many items to show.")] = 5,
+    as_json: JsonFlag = False,
+) -> None:
+    """One version: its metadata, split sizes, tag counts and first items."""
+    with project_store() as (project, store):
+        repo = DatasetRepository(store)
+        version = _resolve(repo, ref)
+        policy = _policy(project, None, None)
+        splits = {"train": 0, "dev": 0, "test": 0}
+        tags: dict[str, int] = {}
+        first = []
+        for example in repo.iter_examples(version.version_id):
+            splits[assign_split(example, policy)] += 1
+            for tag in example.tags:
+                tags[tag] = tags.get(tag, 0) + 1
+            if len(first) < head:
+                first.append(example)
+        history = repo.list_versions(version.name)
+    if as_json:
+        emit_json(
+            {
+                "version": version.model_dump(mode="json"),
+                "ref": version.ref,
+                "splits": splits,
+                "tags": dict(sorted(tags.items())),
+                "versions": [dict(v.model_dump(mode="json"), ref=v.ref) for v in history],
+                "head": [e.model_dump(mode="json") for e in first],
+            }
+        )
+        return
+    out.print(f"[bold]{version.ref}[/]  ({version.kind.value}, v{version.seq} of {len(history)})")
+    out.print(f"version id  {version.version_id}", highlight=False)
+    out.print(
+        f"items       {version.n_items}   splits: "
+        + "  ".join(f"{k} {v}" for k, v in splits.items())
+    )
+    out.print(
+        f"source      {version.source or '-'}   imported {version.created_at:%Y-%m-%d %H:%M:%S}"
+    )
+    if tags:
+        out.print(
+            "tags        " + ", ".join(f"{t} ({n})" for t, n in sorted(tags.items())),
+            highlight=False,
+        )
+    for example in first:
+        text = (
+            json.dumps(example.input, ensure_ascii=False)
+            if not isinstance(example.input, str)
+            else example.input
+        )
+        out.print(f"  [dim]{example.id}[/]  {text[:100]}", highlight=False)
+
+
+@app.command("export")
+def export_cmd(
+    ref: Annotated[str, typer.Argument(help="Dataset reference.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
+    split: Annotated[str | None, typer.Option(help="Only this split: train, dev or test.")] = None,
+) -> None:
+    """Write a version out as JSONL (lossless: re-imports to the same version id) or CSV."""
+    if fmt not in ("jsonl", "csv"):
+        fail(f"--format must be jsonl or csv, not {fmt!r}")
+    if split not in (None, "train", "dev", "test"):
+        fail(f"--split must be train, dev or test, not {split!r}")
+    with project_store() as (project, store):
+        repo = DatasetRepository(store)
+        version = _resolve(repo, ref)
+        policy = _policy(project, None, None)
+        examples = (
+            e
+            for e in repo.iter_examples(version.version_id)
+            if split is None or assign_split(e, policy) == split
+        )
+        writer = write_jsonl if fmt == "jsonl" else write_csv
+        if output is None:
+            n = writer(examples, sys.stdout)
+        else:
+            tmp = output.with_name(output.name + ".partial")
+            with open(tmp, "w", encoding="utf-8", newline="") as f:
+                n = writer(examples, f)
+            tmp.replace(output)
+    info(f"exported {n} items of {version.ref}" + (f" (split {split})" if split else ""))
+
+
+@app.command("diff")
+def diff_cmd(
+    a: Annotated[str, typer.Argument(help="Old version reference.")],
+    b: Annotated[str, typer.Argument(help="New version reference.")],
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 1 when the versions differ.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Items added, removed and changed between two versions (by example id)."""
+    with project_store() as (_, store):
+        repo = DatasetRepository(store)
+        va, vb = _resolve(repo, a), _resolve(repo, b)
+        diff = diff_items(
+            va.ref, repo.item_hashes(va.version_id), vb.ref, repo.item_hashes(vb.version_id)
+        )
+    if as_json:
+        emit_json(diff)
+    else:
+        out.print(
+            f"{diff.a} → {diff.b}: +{len(diff.added)} added, -{len(diff.removed)} removed, "
+            f"~{len(diff.changed)} changed, {diff.unchanged} unchanged",
+            highlight=False,
+        )
+        for sign, ids in (("+", diff.added), ("-", diff.removed), ("~", diff.changed)):
+            for example_id in ids[:20]:
+                out.print(f"  {sign} {example_id}", highlight=False)
+            if len(ids) > 20:
+                out.print(f"  {sign} … {len(ids) - 20} more", highlight=False)
+    if exit_code and not diff.identical:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+@app.command("split")
+def split_cmd(
+    ref: Annotated[str, typer.Argument(help="Dataset reference.")],
+    seed: Annotated[int | None, typer.Option(help="Override the project's split seed.")] = None,
+    stratify_by: Annotated[
+        str | None,
+        typer.Option("--stratify-by", help="tags, label, a metadata key, or '' for none."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Split sizes per stratum under the project's split policy."""
+    with project_store() as (project, store):
+        repo = DatasetRepository(store)
+        version = _resolve(repo, ref)
+        policy = _policy(project, seed, stratify_by)
+        report = split_report(repo.iter_examples(version.version_id), policy)
+    if as_json:
+        emit_json({"ref": version.ref, "policy": policy.__dict__, "strata": report})
+        return
+    table = Table(
+        "stratum",
+        "train",
+        "dev",
+        "test",
+        title=f"{version.ref} (seed {policy.seed}, by {policy.stratify_by or 'nothing'})",
+    )
+    for stratum, counts in report.items():
+        table.add_row(stratum or "(none)", *(str(counts[s]) for s in ("train", "dev", "test")))
+    out.print(table)
+
+
+@app.command("schema")
+def schema_cmd(kind: Annotated[DatasetKind, typer.Argument(help="Dataset kind.")]) -> None:
+    """The JSON Schema that rows of a kind are validated against."""
+    emit_json(ROW_SCHEMAS[kind].model_json_schema())

@@ -1,0 +1,1 @@
+"""Datasets: import with precise errors, immutable versions, stable splits, diff and export."""

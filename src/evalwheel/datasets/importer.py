@@ -1,0 +1,152 @@
+"""Validating a data file into examples: all or nothing.
+
+The whole file is read and validated before anything is written; any bad row makes the import fail
+with one ``FILE:LINE: field: message`` line per problem, and the store is untouched. Only a fully
+valid file reaches ``DatasetRepository.save_version``, which writes it in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from evalwheel.core.dataset import DatasetKind
+from evalwheel.core.example import Example
+from evalwheel.core.hashing import canonical_json, content_hash, short
+from evalwheel.datasets.readers import ByteCounter, RawRow, RowError, detect_format, read_rows
+from evalwheel.datasets.schemas import ROW_SCHEMAS, RowBase
+
+MAX_REPORTED_ERRORS = 1000
+
+ProgressCallback = Callable[[int, int, int], None]  # (bytes_done, bytes_total, rows_done)
+
+
+@dataclass(frozen=True)
+class PreparedExample:
+    """An example ready to store: its id, content hash and canonical JSON payload."""
+
+    example_id: str
+    hash: str
+    payload: str
+
+
+class ImportFailed(ValueError):
+    """The file has bad rows; ``errors`` lists them and nothing was stored."""
+
+    def __init__(self, path: Path, errors: list[RowError], truncated: bool) -> None:
+        self.path = path
+        self.errors = errors
+        self.truncated = truncated
+        super().__init__(self.render())
+
+    def lines(self) -> list[str]:
+        return [f"{self.path}:{e.line}: {e.field}: {e.message}" for e in self.errors]
+
+    def render(self) -> str:
+        text = "\n".join(self.lines())
+        if self.truncated:
+            text += f"\n(stopped listing after {MAX_REPORTED_ERRORS} errors)"
+        return text
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if not parts:
+        return "(row)"
+    head, rest = parts[0], parts[1:]
+    return head + "".join(f"[{p}]" for p in rest)
+
+
+def row_to_example(row: RawRow, schema: type[RowBase]) -> tuple[Example | None, list[RowError]]:
+    try:
+        parsed = schema.model_validate(row.data)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            message = err["msg"]
+            if err["type"] == "missing":
+                message = "required"
+            errors.append(RowError(row.line, _field_name(tuple(err["loc"])), message))
+        return None, errors
+    metadata = dict(parsed.metadata)
+    for name in schema.metadata_fields:
+        metadata[name] = getattr(parsed, name)
+    for name, value in (parsed.model_extra or {}).items():
+        metadata[name] = value
+    fields = {
+        "input": parsed.input,
+        "reference": parsed.reference,
+        "output": parsed.output,
+        "label": parsed.label,
+        "tags": tuple(parsed.tags),
+        "split": parsed.split,
+        "metadata": metadata,
+    }
+    # Rows without an id get one from their content, so identical rows collide as duplicates.
+    example_id = str(parsed.id) if parsed.id is not None else "h" + short(content_hash(fields))
+    try:
+        return Example(id=example_id, **fields), []
+    except ValidationError as exc:
+        return None, [
+            RowError(row.line, _field_name(tuple(e["loc"])), e["msg"]) for e in exc.errors()
+        ]
+
+
+def prepare(example: Example) -> PreparedExample:
+    payload = canonical_json(example.content())
+    return PreparedExample(example.id, hashlib.sha256(payload.encode("utf-8")).hexdigest(), payload)
+
+
+def validate_file(
+    path: Path,
+    kind: DatasetKind,
+    *,
+    fmt: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[PreparedExample]:
+    """Read and validate every row; raise ``ImportFailed`` listing all bad rows."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    schema = ROW_SCHEMAS[kind]
+    counter = ByteCounter()
+    errors: list[RowError] = []
+    prepared: list[PreparedExample] = []
+    first_line: dict[str, int] = {}
+    rows = 0
+    for row in read_rows(path, detect_format(path, fmt), counter):
+        rows += 1
+        if progress and rows % 2000 == 0:
+            progress(counter.done, counter.total, rows)
+        if len(errors) >= MAX_REPORTED_ERRORS:
+            continue
+        if row.errors:
+            errors.extend(row.errors)
+            continue
+        example, problems = row_to_example(row, schema)
+        if problems or example is None:
+            errors.extend(problems)
+            continue
+        if example.id in first_line:
+            errors.append(
+                RowError(
+                    row.line,
+                    "id",
+                    f"duplicate id {example.id!r} (first at line {first_line[example.id]})",
+                )
+            )
+            continue
+        first_line[example.id] = row.line
+        prepared.append(prepare(example))
+    if progress:
+        progress(counter.total, counter.total, rows)
+    if errors:
+        truncated = len(errors) >= MAX_REPORTED_ERRORS
+        raise ImportFailed(path, errors[:MAX_REPORTED_ERRORS], truncated)
+    if not prepared:
+        raise ImportFailed(path, [RowError(1, "(file)", "no rows")], False)
+    return prepared

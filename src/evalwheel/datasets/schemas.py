@@ -1,0 +1,103 @@
+"""The row schema of each dataset kind.
+
+Every kind shares the Example fields; each kind states which of them it requires and what shape they
+take. Fields a row has beyond these go into ``metadata`` (kept, hashed, exported), so a user's extra
+columns are never dropped. ``evalwheel dataset schema KIND`` prints these as JSON Schema.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, field_validator
+
+from evalwheel.core.dataset import DatasetKind
+
+SplitName = Literal["train", "dev", "test"]
+NonEmptyText = Annotated[str, StringConstraints(min_length=1, strip_whitespace=False)]
+Request = NonEmptyText | dict[str, JsonValue] | list[JsonValue]
+
+
+class RowBase(BaseModel):
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=False)
+
+    #: Declared fields that are stored under ``metadata`` rather than as Example fields.
+    metadata_fields: ClassVar[tuple[str, ...]] = ()
+
+    id: Annotated[str, StringConstraints(min_length=1, max_length=256)] | int | None = None
+    input: JsonValue = None
+    reference: JsonValue = None
+    output: JsonValue = None
+    label: str | None = None
+    tags: list[Annotated[str, StringConstraints(min_length=1)]] = Field(default_factory=list)
+    split: SplitName | None = None
+    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+
+    @field_validator("input")
+    @classmethod
+    def _input_not_blank(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+
+class BenchmarkRow(RowBase):
+    """A request for the system, with an optional reference output to check against."""
+
+    input: Request
+
+
+class GoldenRow(RowBase):
+    """A frozen, human-labelled item: the request, the output under judgement, its label."""
+
+    input: Request
+    output: JsonValue = Field(...)
+    label: NonEmptyText
+
+    @field_validator("output")
+    @classmethod
+    def _output_present(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("a golden item needs the output that was labelled")
+        return value
+
+
+class TrafficRow(RowBase):
+    """A production request, with the output production gave when known."""
+
+    input: Request
+
+
+class WorkflowsRow(RowBase):
+    """A production artifact (e.g. a Flow workflow) and the merchant who owns it."""
+
+    metadata_fields: ClassVar[tuple[str, ...]] = ("merchant",)
+
+    reference: dict[str, JsonValue]
+    merchant: NonEmptyText
+
+
+class SyntheticRow(RowBase):
+    """A generated request with its ideal output (trajectory), and where it came from."""
+
+    input: Request
+    reference: JsonValue = Field(...)
+
+    @field_validator("reference")
+    @classmethod
+    def _reference_present(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("a synthetic item needs its reference")
+        return value
+
+
+ROW_SCHEMAS: dict[DatasetKind, type[RowBase]] = {
+    DatasetKind.BENCHMARK: BenchmarkRow,
+    DatasetKind.GOLDEN: GoldenRow,
+    DatasetKind.TRAFFIC: TrafficRow,
+    DatasetKind.WORKFLOWS: WorkflowsRow,
+    DatasetKind.SYNTHETIC: SyntheticRow,
+}
+
+#: Fields whose CSV cells hold JSON when they start with '{' or '['.
+JSON_CELL_FIELDS = ("reference", "output", "metadata")
