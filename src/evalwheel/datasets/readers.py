@@ -76,12 +76,12 @@ def read_jsonl(path: Path, counter: ByteCounter) -> Iterator[RawRow]:
         if not text.strip():
             continue
         try:
-            data = json.loads(text)
+            data = json.loads(text.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
             yield RawRow(
                 number,
                 {},
-                [RowError(number, "(line)", f"invalid JSON: {exc.msg} at column {exc.colno}")],
+                [RowError(number, "(line)", f"invalid JSON: {exc.msg} (column {exc.colno})")],
             )
             continue
         if not isinstance(data, dict):
@@ -103,7 +103,7 @@ def _csv_cell(name: str, value: str) -> tuple[Any, str | None]:
         try:
             return json.loads(stripped), None
         except json.JSONDecodeError as exc:
-            return None, f"invalid JSON: {exc.msg} at column {exc.colno}"
+            return None, f"invalid JSON: {exc.msg} (column {exc.colno})"
     if name == "input" and stripped.startswith("{"):
         try:
             return json.loads(stripped), None

@@ -1,0 +1,3 @@
+from evalwheel.cli.app import main
+
+main()
