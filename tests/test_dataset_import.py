@@ -303,3 +303,38 @@ def test_csv_export_is_readable_by_csv_module(sqlite_project: Project, tmp_path:
     with open(tmp_path / "o.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["id"] for r in rows] == ["item-0", "item-1", "item-2"]
+
+
+def test_prepared_rows_hash_exactly_like_examples():
+    from evalwheel.core.example import Example
+    from evalwheel.datasets.importer import row_to_example
+    from evalwheel.datasets.readers import RawRow
+    from evalwheel.datasets.schemas import GoldenRow
+
+    row = RawRow(
+        1,
+        {
+            "id": 7,
+            "input": {"q": "é"},
+            "output": [1, 2.5],
+            "label": "good",
+            "tags": ["a"],
+            "who": "ann",
+        },
+    )
+    prepared, errors = row_to_example(row, GoldenRow)
+    assert errors == [] and prepared is not None
+    example = Example.model_validate(json.loads(prepared.payload))
+    assert example.id == "7" and example.metadata == {"who": "ann"}
+    assert example.hash == prepared.hash
+
+
+def test_values_that_are_not_json_are_row_errors():
+    from evalwheel.datasets.importer import row_to_example
+    from evalwheel.datasets.readers import RawRow
+    from evalwheel.datasets.schemas import BenchmarkRow
+
+    _, errors = row_to_example(
+        RawRow(3, {"input": "x", "reference": {"b": b"bytes"}}), BenchmarkRow
+    )
+    assert errors and errors[0].line == 3 and "not JSON-compatible" in errors[0].message

@@ -16,7 +16,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from evalwheel.core.dataset import DatasetKind
-from evalwheel.core.example import Example
 from evalwheel.core.hashing import canonical_json, content_hash, short
 from evalwheel.datasets.readers import ByteCounter, RawRow, RowError, detect_format, read_rows
 from evalwheel.datasets.schemas import ROW_SCHEMAS, RowBase
@@ -62,44 +61,46 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return head + "".join(f"[{p}]" for p in rest)
 
 
-def row_to_example(row: RawRow, schema: type[RowBase]) -> tuple[Example | None, list[RowError]]:
+def row_to_example(
+    row: RawRow, schema: type[RowBase]
+) -> tuple[PreparedExample | None, list[RowError]]:
+    """Validate one row against its kind's schema and serialise it canonically.
+
+    The serialised form is exactly ``Example.content()`` (a test holds the two together), built
+    without a second pydantic pass because the row schema has already checked every field.
+    """
     try:
         parsed = schema.model_validate(row.data)
     except ValidationError as exc:
         errors = []
         for err in exc.errors():
-            message = err["msg"]
-            if err["type"] == "missing":
-                message = "required"
+            message = "required" if err["type"] == "missing" else err["msg"]
             errors.append(RowError(row.line, _field_name(tuple(err["loc"])), message))
         return None, errors
     metadata = dict(parsed.metadata)
     for name in schema.metadata_fields:
         metadata[name] = getattr(parsed, name)
-    for name, value in (parsed.model_extra or {}).items():
-        metadata[name] = value
-    fields = {
+    metadata.update(parsed.model_extra or {})
+    content = {
         "input": parsed.input,
         "reference": parsed.reference,
         "output": parsed.output,
         "label": parsed.label,
-        "tags": tuple(parsed.tags),
+        "tags": list(parsed.tags),
         "split": parsed.split,
         "metadata": metadata,
     }
-    # Rows without an id get one from their content, so identical rows collide as duplicates.
-    example_id = str(parsed.id) if parsed.id is not None else "h" + short(content_hash(fields))
     try:
-        return Example(id=example_id, **fields), []
-    except ValidationError as exc:
-        return None, [
-            RowError(row.line, _field_name(tuple(e["loc"])), e["msg"]) for e in exc.errors()
-        ]
-
-
-def prepare(example: Example) -> PreparedExample:
-    payload = canonical_json(example.content())
-    return PreparedExample(example.id, hashlib.sha256(payload.encode("utf-8")).hexdigest(), payload)
+        if parsed.id is None:
+            # Rows without an id get one from their content, so identical rows collide as duplicates.
+            content["id"] = "h" + short(content_hash(content))
+        else:
+            content["id"] = str(parsed.id)
+        payload = canonical_json(content)
+    except (TypeError, ValueError) as exc:
+        return None, [RowError(row.line, "(row)", f"value is not JSON-compatible: {exc}")]
+    digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return PreparedExample(content["id"], digest, payload), []
 
 
 def validate_file(
@@ -131,17 +132,16 @@ def validate_file(
         if problems or example is None:
             errors.extend(problems)
             continue
-        if example.id in first_line:
+        if example.example_id in first_line:
+            first = first_line[example.example_id]
             errors.append(
                 RowError(
-                    row.line,
-                    "id",
-                    f"duplicate id {example.id!r} (first at line {first_line[example.id]})",
+                    row.line, "id", f"duplicate id {example.example_id!r} (first at line {first})"
                 )
             )
             continue
-        first_line[example.id] = row.line
-        prepared.append(prepare(example))
+        first_line[example.example_id] = row.line
+        prepared.append(example)
     if progress:
         progress(counter.total, counter.total, rows)
     if errors:

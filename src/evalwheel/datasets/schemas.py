@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from evalwheel.core.dataset import DatasetKind
 
 SplitName = Literal["train", "dev", "test"]
+# Values are checked for JSON-compatibility when the row is serialised (see importer.prepare),
+# which is much cheaper than pydantic's recursive JsonValue validation on every nested value.
+JsonValue = Any
 NonEmptyText = Annotated[str, StringConstraints(min_length=1, strip_whitespace=False)]
 Request = NonEmptyText | dict[str, JsonValue] | list[JsonValue]
 

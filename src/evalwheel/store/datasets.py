@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -49,11 +49,23 @@ class DatasetRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def _insert_ignore(self, session: Session, table, rows: Sequence[dict]) -> None:  # type: ignore[no-untyped-def]
-        if not rows:
-            return
+    def _insert_ignore(self, session: Session, table: Table, rows: Sequence[dict]) -> None:
+        """Insert rows, skipping those whose key exists."""
         insert = pg_insert if self.store.dialect == "postgresql" else sqlite_insert
         session.execute(insert(table).on_conflict_do_nothing(), list(rows))
+
+    def _bulk_insert_ignore(self, session: Session, table: Table, rows: Sequence[dict]) -> None:
+        """The same for many plain rows (no dates): on SQLite straight through the driver's
+        executemany, as SQLAlchemy's per-row parameter processing costs more than the insert."""
+        if self.store.dialect != "sqlite":
+            self._insert_ignore(session, table, rows)
+            return
+        columns = list(rows[0])
+        sql = (
+            f"INSERT OR IGNORE INTO {table.name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})"
+        )
+        session.connection().exec_driver_sql(sql, [tuple(r[c] for c in columns) for r in rows])
 
     def save_version(
         self,
@@ -92,7 +104,7 @@ class DatasetRepository:
                 total = len(examples)
                 for start in range(0, total, CHUNK):
                     chunk = examples[start : start + CHUNK]
-                    self._insert_ignore(
+                    self._bulk_insert_ignore(
                         session,
                         ExampleRow.__table__,
                         [
@@ -116,7 +128,7 @@ class DatasetRepository:
                 )
                 for start in range(0, total, CHUNK):
                     chunk = examples[start : start + CHUNK]
-                    self._insert_ignore(
+                    self._bulk_insert_ignore(
                         session,
                         DatasetItemRow.__table__,
                         [
