@@ -8,6 +8,7 @@ import pytest
 
 from evalwheel import __version__
 from evalwheel.project import Project
+from evalwheel.store.migrate import HEAD_REVISION
 from tests.helpers import cli, cli_json
 
 
@@ -22,14 +23,14 @@ def test_init_then_store_info(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path / "p")
     info = cli_json("store", "info")
     assert info["dialect"] == "sqlite" and info["integrity"] == "ok"
-    assert info["schema_revision"] == "0001"
+    assert info["schema_revision"] == HEAD_REVISION
     assert "datasets" in info["tables"]
 
 
 def test_store_info_on_each_backend(project: Project):
     info = cli_json("store", "info")
     assert info["project"] == str(project.root)
-    assert info["dialect"] in ("sqlite", "postgresql") and info["schema_revision"] == "0001"
+    assert info["dialect"] in ("sqlite", "postgresql") and info["schema_revision"] == HEAD_REVISION
 
 
 def test_display_url_hides_the_password(tmp_path: Path):

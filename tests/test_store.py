@@ -70,3 +70,20 @@ def test_unreachable_postgres_is_a_store_error_without_the_password(tmp_path):
     with pytest.raises(StoreError) as info:
         Store.open("postgresql://u:secret@127.0.0.1:1/db?connect_timeout=2", tmp_path)
     assert "secret" not in str(info.value)
+
+
+def test_a_store_at_an_older_revision_is_upgraded_on_open(tmp_path):
+    from alembic import command
+
+    from evalwheel.store.db import create_store_engine
+    from evalwheel.store.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_store_engine(url)
+    command.upgrade(alembic_config(engine), "0001")
+    assert current_revision(engine) == "0001"
+    engine.dispose()
+    store = Store.open(url, tmp_path / "blobs")
+    assert current_revision(store.engine) == HEAD_REVISION
+    assert "call_cache" in store.table_names()
+    store.close()

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from evalwheel import __version__
-from evalwheel.cli import dataset_cmds, demo_cmd
+from evalwheel.cli import dataset_cmds, demo_cmd, models_cmds
 from evalwheel.cli.context import project_store
 from evalwheel.cli.output import EXIT_INTERNAL_ERROR, emit_json, err, fail, out
 from evalwheel.project import ConfigError, init_project
@@ -25,6 +25,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(dataset_cmds.app, name="dataset")
+app.add_typer(models_cmds.app, name="models")
 store_app = typer.Typer(help="The project's store (database and blobs).", no_args_is_help=True)
 app.add_typer(store_app, name="store")
 app.command("demo")(demo_cmd.demo)

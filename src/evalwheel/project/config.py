@@ -57,6 +57,14 @@ class DatasetsSection(BaseModel):
     splits: SplitSection = Field(default_factory=SplitSection)
 
 
+class PriceEntry(BaseModel):
+    """USD per million tokens for a model id, extending the built-in price table."""
+
+    model_config = ConfigDict(extra="forbid")
+    input_usd_per_mtok: float = Field(ge=0)
+    output_usd_per_mtok: float = Field(ge=0)
+
+
 class ProjectConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -67,6 +75,7 @@ class ProjectConfig(BaseModel):
     systems: dict[str, dict[str, Any]] = Field(default_factory=dict)
     judges: dict[str, dict[str, Any]] = Field(default_factory=dict)
     gates: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    prices: dict[str, PriceEntry] = Field(default_factory=dict)
 
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
@@ -137,6 +146,20 @@ dev = 0.2
 test = 0.2
 stratify_by = "tags"
 
-# Later capabilities add their sections here: [models.NAME], [systems.NAME], [judges.NAME],
+# Models: "local" (the embedded SmolLM2-135M) is always there. An OpenAI-compatible endpoint:
+# [models.gpt4o-mini]
+# base_url = "https://api.openai.com/v1"
+# model = "gpt-4o-mini"
+# api_key_env = "OPENAI_API_KEY"      # the variable's NAME; keys never go in this file
+# max_concurrency = 32
+# rpm = 500
+# tpm = 200000
+# params = {{ temperature = 0 }}
+#
+# [prices."my-model"]                 # extends the built-in price table (USD per 1M tokens)
+# input_usd_per_mtok = 0.2
+# output_usd_per_mtok = 0.8
+
+# Later capabilities add their sections here: [systems.NAME], [judges.NAME],
 # [gates.commit], [gates.merge], [gates.release].
 """

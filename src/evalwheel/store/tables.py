@@ -182,3 +182,15 @@ class RecordRow(Base):
     payload: Mapped[dict] = mapped_column(JsonType)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CallCacheRow(Base):
+    """One model call's response, keyed by hash(model identity, full request, seed)."""
+
+    __tablename__ = "call_cache"
+
+    key: Mapped[str] = mapped_column(Digest, primary_key=True)
+    model: Mapped[str] = mapped_column(String(512))
+    request: Mapped[str] = mapped_column(Text)
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

