@@ -6,6 +6,8 @@ in-process by llama-cpp-python.
 - The model is loaded once per process and shared; llama.cpp contexts are not thread-safe, so calls
   are serialised with a lock and run in a worker thread to keep the event loop free.
 - JSON output is grammar-constrained from the request's JSON schema, so it always parses.
+- Every call starts from a reset context, so the same request gives the same answer (measured:
+  reusing the previous call's KV cache changed greedy outputs).
 - Tool calls are produced the same way: the model must emit ``{"name": …, "arguments": …}`` matching
   one of the declared tools' schemas (or, with ``tool_choice`` "auto", a plain message instead).
 """
@@ -214,6 +216,9 @@ class EmbeddedProvider:
             kwargs["response_format"] = {"type": "json_object", "schema": schema}
         started = time.perf_counter()
         with lock:
+            # Re-evaluate the whole prompt every time: reusing the KV cache of the previous call
+            # changes the logits slightly, and the same request then gives a different answer.
+            llm.reset()
             try:
                 result = llm.create_chat_completion(
                     messages=_plain_messages(messages, tools), **kwargs

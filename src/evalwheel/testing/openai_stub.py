@@ -26,10 +26,11 @@ import asyncio
 import hashlib
 import json
 import re
-import threading
 import time
 from collections import Counter
 from typing import Any
+
+from evalwheel.testing.server_thread import ServerThread
 
 _DIRECTIVE = re.compile(r"\[\[(fault|reply|args):(.*?)\]\]", re.S)
 
@@ -212,47 +213,14 @@ class StubApp:
         await send({"type": "http.response.body", "body": payload})
 
 
-class StubServer:
-    """Runs the stub in a background thread: ``with StubServer(delay_s=0.05) as url: ...``."""
+class StubServer(ServerThread):
+    """The stub in a background thread: ``with StubServer(delay_s=0.05) as url: ...``."""
 
     def __init__(
         self, delay_s: float = 0.0, hang_s: float = 30.0, retry_after: str = "0.2"
     ) -> None:
         self.state = StubState(delay_s, hang_s, retry_after)
-        self._thread: threading.Thread | None = None
-        self._server: Any = None
-        self.port = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def __enter__(self) -> str:
-        import uvicorn
-
-        config = uvicorn.Config(
-            StubApp(self.state),
-            host="127.0.0.1",
-            port=0,
-            log_level="error",
-            lifespan="on",
-            access_log=False,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 20
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("stub server did not start")
-            time.sleep(0.01)
-        self.port = self._server.servers[0].sockets[0].getsockname()[1]
-        return self.url
-
-    def __exit__(self, *exc: Any) -> None:
-        self._server.should_exit = True
-        if self._thread:
-            self._thread.join(timeout=10)
+        super().__init__(StubApp(self.state))
 
 
 def main() -> None:
