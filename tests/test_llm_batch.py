@@ -79,6 +79,9 @@ def test_every_request_ends_with_a_result_or_a_recorded_error(stub_project, tmp_
             assert record["response"]["content"] == f"echo: item {i}", record
     assert summary["succeeded"] == 30 and summary["failed"] == 10 and summary["remaining"] == 0
     assert summary["stats"]["errors"] == {"client_error": 5, "server_error": 5}
+    # Exactly the attempts the policy implies, no more: 1+3+2+2+2+2+1+4 per cycle of 8 faults.
+    assert server.state.requests == 5 * 17
+    assert sum(r["response"]["attempts"] for r in lines if "response" in r) + 5 * 1 + 5 * 4 == 85
 
 
 def test_a_rerun_is_served_from_the_cache_and_retries_only_errors(stub_project, tmp_path: Path):
