@@ -60,8 +60,10 @@ def test_demo_on_a_fresh_folder_imports_shipped_data(
     monkeypatch.chdir(tmp_path / "d")
     listed = {v["name"]: v for v in cli_json("dataset", "list")}
     assert listed["flow-benchmark"]["n_items"] >= 30 and listed["flow-golden"]["kind"] == "golden"
+    assert "Embedded model (SmolLM2-135M, offline)" in result.stdout and "8 misses" in result.stdout
     monkeypatch.chdir(tmp_path)
-    assert cli("demo", "d").exit_code == 0  # a second demo reuses the project, same versions
+    again = cli("demo", "d")  # a second demo reuses the project, same versions, cached calls
+    assert again.exit_code == 0 and "8 hits, 0 misses" in again.stdout
     monkeypatch.chdir(tmp_path / "d")
     assert [v["seq"] for v in cli_json("dataset", "list", "--all")] == [1, 1]
 

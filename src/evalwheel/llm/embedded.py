@@ -15,6 +15,7 @@ in-process by llama-cpp-python.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.metadata
 import importlib.util
 import json
@@ -83,7 +84,18 @@ def load_model(
                 seed=0,
             )
             _loaded[gguf] = (llm, threading.Lock())
+            if len(_loaded) == 1:
+                atexit.register(_close_all)
         return _loaded[gguf]
+
+
+def _close_all() -> None:
+    """Free models before interpreter shutdown tears down llama_cpp's module (else its __del__
+    fails noisily on exit)."""
+    with _load_lock:
+        for llm, _ in _loaded.values():
+            llm.close()
+        _loaded.clear()
 
 
 def _plain_messages(

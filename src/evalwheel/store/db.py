@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session
@@ -116,6 +116,12 @@ class Store:
     def read(self) -> Iterator[Session]:
         with Session(self._read_engine, expire_on_commit=False) as session, session.begin():
             yield session
+
+    @contextmanager
+    def reader(self) -> Iterator[Connection]:
+        """A Core connection in a read transaction, for hot paths where a Session costs too much."""
+        with self._read_engine.begin() as conn:
+            yield conn
 
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())
