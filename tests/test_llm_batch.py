@@ -234,3 +234,45 @@ def test_models_list_and_unknown_model(stub_project):
 def test_models_check_against_an_endpoint(stub_project):
     result = cli_json("models", "check", "stub")
     assert result["ok"] is True and result["tools"] is True
+
+
+@pytest.mark.slow
+def test_sigkill_mid_batch_then_resume_gives_one_line_per_id(stub_project, tmp_path: Path):
+    import os
+    import signal
+    import time
+
+    from tests.helpers import cli_process
+
+    project, server = stub_project
+    server.state.delay_s = 0.05
+    requests = write_requests(tmp_path / "in.jsonl", 300, faults=["", "[[fault:500x1]]"])
+    out = tmp_path / "out.jsonl"
+    for _ in range(2):
+        proc = cli_process(
+            "models",
+            "batch",
+            "-m",
+            "stub",
+            "-i",
+            requests,
+            "-o",
+            out,
+            "--concurrency",
+            "4",
+            cwd=project.root,
+        )
+        deadline = time.monotonic() + 60
+        while (
+            not out.exists() or len(out.read_text().splitlines()) < 20
+        ) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    partial = out.read_text().splitlines()
+    assert 0 < len(partial) < 300
+    summary = cli_json("models", "batch", "-m", "stub", "-i", requests, "-o", out)
+    lines = read_out(out)
+    assert [r["id"] for r in lines] == [f"r{i}" for i in range(300)]
+    assert all("response" in r for r in lines)
+    assert summary["already_done"] + summary["succeeded"] == 300

@@ -210,3 +210,27 @@ def test_requests_carry_model_defaults_and_schema(stub: StubServer):
         "model": "stub-1",
     }
     assert json.dumps(body)
+
+
+def test_requests_per_minute_limit_holds_calls_back(stub: StubServer):
+    from evalwheel.llm.errors import DeadlineExceeded
+
+    async def go():
+        async with ModelClient(spec_for(stub.url, rpm=2), deadline_s=1.0) as client:
+            await client.chat(ask("one"))
+            await client.chat(ask("two"))
+            assert not client._rpm.has_capacity()
+            with pytest.raises(DeadlineExceeded, match="rate limit"):
+                await client.chat(ask("three"))  # the next slot is 30 s away, past the deadline
+
+    run(go())
+    assert stub.state.requests == 2
+
+
+def test_tokens_per_minute_limit_counts_estimated_tokens(stub: StubServer):
+    async def go():
+        async with ModelClient(spec_for(stub.url, tpm=1000)) as client:
+            await client.chat(ask("x" * 400, max_tokens=500))
+            return client._tpm.has_capacity(500)
+
+    assert run(go()) is False

@@ -165,18 +165,25 @@ class ModelClient:
         return response
 
     async def _attempt(self, request: ChatRequest, tokens: int) -> ChatResponse:
-        if self._rpm is not None:
-            await self._rpm.acquire()
-        if self._tpm is not None:
-            await self._tpm.acquire(min(tokens, self._tpm.max_rate))
-        timeout = self.spec.timeout_s
-        if self.deadline is not None:
-            remaining = self.deadline - time.monotonic()
-            if remaining <= 0:
-                raise DeadlineExceeded("the run's deadline has passed")
-            timeout = min(timeout, remaining)
+        try:
+            async with asyncio.timeout(self._remaining()):
+                if self._rpm is not None:
+                    await self._rpm.acquire()
+                if self._tpm is not None:
+                    await self._tpm.acquire(min(tokens, self._tpm.max_rate))
+        except TimeoutError:
+            raise DeadlineExceeded(
+                "the run's deadline passed while waiting for the rate limit"
+            ) from None
+        remaining = self._remaining()
+        if remaining is not None and remaining <= 0:
+            raise DeadlineExceeded("the run's deadline has passed")
+        timeout = self.spec.timeout_s if remaining is None else min(self.spec.timeout_s, remaining)
         async with self._semaphore:
             return await self.provider.complete(request, timeout)
+
+    def _remaining(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
 
     def flush(self) -> None:
         if self.cache:
