@@ -70,10 +70,14 @@ class Workflow(BaseModel):
         try:
             return cls.from_data(json.loads(Path(path).read_text(encoding="utf-8")))
         except json.JSONDecodeError as exc:
-            raise WorkflowFormatError(f"{path}:{exc.lineno}: (file): invalid JSON: {exc.msg}") from None
+            raise WorkflowFormatError(
+                f"{path}:{exc.lineno}: (file): invalid JSON: {exc.msg}"
+            ) from None
         except ValidationError as exc:
             raise WorkflowFormatError(
-                "\n".join(f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+                "\n".join(
+                    f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+                )
             ) from None
 
     def to_data(self) -> dict[str, Any]:
@@ -92,8 +96,13 @@ class Workflow(BaseModel):
 
     def next_steps(self, step_id: str, port: str) -> list[Step]:
         steps = self.steps
-        return [steps[link.to_step_id] for link in self.root.links
-                if link.from_step_id == step_id and link.from_port_id == port and link.to_step_id in steps]
+        return [
+            steps[link.to_step_id]
+            for link in self.root.links
+            if link.from_step_id == step_id
+            and link.from_port_id == port
+            and link.to_step_id in steps
+        ]
 
 
 class WorkflowFormatError(ValueError):

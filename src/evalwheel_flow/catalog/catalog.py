@@ -114,20 +114,26 @@ class Catalog:
         """The type at a dotted path, e.g. ``order.customer.amountSpent.amount`` → Decimal."""
         head, *rest = path.split(".")
         if head not in scope:
-            raise PathError(f"{head!r} is not in scope here (available: {', '.join(sorted(scope))})")
+            raise PathError(
+                f"{head!r} is not in scope here (available: {', '.join(sorted(scope))})"
+            )
         current = scope[head]
         walked = head
         for part in rest:
             fields = self.fields_of(current)
             if part not in fields:
                 if current.kind == "list":
-                    raise PathError(f"{walked} is a list: use any?/all?/none? or a for-each to reach {part!r}")
+                    raise PathError(
+                        f"{walked} is a list: use any?/all?/none? or a for-each to reach {part!r}"
+                    )
                 raise PathError(f"{walked} ({current}) has no field {part!r}")
             current = fields[part]
             walked = f"{walked}.{part}"
         return current
 
-    def data_paths(self, scope: dict[str, FieldType], prefix: str = "", depth: int = 4) -> list[tuple[str, FieldType]]:
+    def data_paths(
+        self, scope: dict[str, FieldType], prefix: str = "", depth: int = 4
+    ) -> list[tuple[str, FieldType]]:
         """Every reachable path (lists are not entered), for the agent's data-path search."""
         out: list[tuple[str, FieldType]] = []
         for name, type_ in scope.items():

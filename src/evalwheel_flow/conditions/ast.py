@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from typing import Literal as Lit
 
 COMPARISON_OPS = ("==", "!=", ">", ">=", "<", "<=")
-STRING_OPS = ("include?", "not_include?", "start_with?", "not_start_with?", "end_with?", "not_end_with?")
+STRING_OPS = (
+    "include?",
+    "not_include?",
+    "start_with?",
+    "not_start_with?",
+    "end_with?",
+    "not_end_with?",
+)
 MEMBERSHIP_OPS = ("in?", "not_in?")
 UNARY_OPS = ("empty_or_nil?", "not_empty_and_not_nil?", "nil?", "not_nil?")
 QUANTIFIERS = ("any?", "all?", "none?")

@@ -58,7 +58,11 @@ def equal(value: Any, literal: Any) -> bool:
     if isinstance(literal, bool) or isinstance(value, bool):
         return isinstance(value, bool) and isinstance(literal, bool) and value == literal
     a, b = _number(value), _number(literal)
-    if a is not None and b is not None and not (isinstance(value, str) and isinstance(literal, str)):
+    if (
+        a is not None
+        and b is not None
+        and not (isinstance(value, str) and isinstance(literal, str))
+    ):
         return a == b
     return _text(value) == _text(literal)
 

@@ -7,7 +7,15 @@ from importlib.resources import files
 
 from lark import Lark, Token, Transformer, UnexpectedInput
 
-from evalwheel_flow.conditions.ast import Comparison, Expr, Literal, Logical, Path, Quantifier, Unary
+from evalwheel_flow.conditions.ast import (
+    Comparison,
+    Expr,
+    Literal,
+    Logical,
+    Path,
+    Quantifier,
+    Unary,
+)
 
 
 class ConditionSyntaxError(ValueError):
@@ -67,7 +75,9 @@ def parse(text: str) -> Expr:
                 column,
             ) from None
         context = exc.get_context(text, span=20).splitlines()[0] if text else ""
-        raise ConditionSyntaxError(f"syntax error at column {column}: ...{context.strip()}...", column) from None
+        raise ConditionSyntaxError(
+            f"syntax error at column {column}: ...{context.strip()}...", column
+        ) from None
 
 
 def _mixes_connectives(text: str) -> bool:

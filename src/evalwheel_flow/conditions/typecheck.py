@@ -43,7 +43,9 @@ def _check(expr: Expr, catalog: Catalog, scope: dict[str, FieldType], problems: 
         if expr.op in ("empty_or_nil?", "not_empty_and_not_nil?") and not (
             type_.kind == "list" or (type_.kind == "scalar" and type_.name in ("String", "ID"))
         ):
-            problems.append(f"{path.text} is {type_}: {expr.op} is for strings and lists (use nil?/not_nil?)")
+            problems.append(
+                f"{path.text} is {type_}: {expr.op} is for strings and lists (use nil?/not_nil?)"
+            )
         return
     _check_comparison(expr, type_, problems)
 
@@ -51,7 +53,11 @@ def _check(expr: Expr, catalog: Catalog, scope: dict[str, FieldType], problems: 
 def _check_comparison(expr: Comparison, type_: FieldType, problems: list[str]) -> None:
     path, op, value = expr.lhs.text, expr.op, expr.rhs.value
     if type_.kind == "list":
-        hint = " (membership in a list needs any? with ==)" if op in STRING_OPS + MEMBERSHIP_OPS + ("==",) else ""
+        hint = (
+            " (membership in a list needs any? with ==)"
+            if op in STRING_OPS + MEMBERSHIP_OPS + ("==",)
+            else ""
+        )
         problems.append(f"{path} is a list {type_}: {op} compares single values{hint}")
         return
     if type_.kind == "object":
@@ -75,7 +81,9 @@ def _check_comparison(expr: Comparison, type_: FieldType, problems: list[str]) -
         members = [m.strip() for m in value.split(",")] if op in MEMBERSHIP_OPS else [value]
         bad = [m for m in members if m.lower() not in allowed]
         if bad:
-            problems.append(f"{path}: {', '.join(repr(b) for b in bad)} not among {', '.join(type_.values)}")
+            problems.append(
+                f"{path}: {', '.join(repr(b) for b in bad)} not among {', '.join(type_.values)}"
+            )
         return
     if type_.is_numeric and op in COMPARISON_OPS and (isinstance(value, (bool, str))):
         problems.append(f"{path} is {type_.name}: compare with a number, not {value!r}")
