@@ -1,0 +1,274 @@
+"""Running a workflow on an event in the simulated shop, recording every effect.
+
+The walk starts at the trigger and follows links by port: a condition goes to ``true`` or
+``false``; a for-each runs its ``loop_body`` once per item (at most 100, as Flow does) with the item
+in scope, then ``after``; data steps (get data, count, sum, segment lookup) put their outputs in
+scope for the steps after them; a wait is recorded, not slept. Action fields are rendered with
+Liquid against the event. Emails and HTTP requests go to the shop's outbox: captured, never sent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from evalwheel_flow import liquid_fields
+from evalwheel_flow.catalog.catalog import Catalog, load_catalog
+from evalwheel_flow.conditions import parse
+from evalwheel_flow.conditions.ast import Path
+from evalwheel_flow.conditions.evaluate import evaluate, lookup
+from evalwheel_flow.shop.events import Event
+from evalwheel_flow.shop.state import ShopState
+from evalwheel_flow.workflow import Step, Workflow
+
+FOREACH_LIMIT = 100
+MAX_STEPS = 10_000
+
+ID_FIELDS = {
+    "customer": "customer_id",
+    "order": "order_id",
+    "product": "product_id",
+    "draftOrder": "draft_order_id",
+}
+DEFAULT_TARGET = {
+    "customer": ("customer", "order.customer", "draftOrder.customer"),
+    "order": ("order",),
+    "product": ("product",),
+    "draftOrder": ("draftOrder",),
+}
+
+
+class ExecutionError(RuntimeError):
+    pass
+
+
+@dataclass
+class Execution:
+    fired: bool
+    effects: list[dict[str, Any]] = field(default_factory=list)
+    snapshot: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    def behaviour(self) -> dict[str, Any]:
+        """What the truth oracle compares: the end state and the captured messages."""
+        return {"error": self.error, **self.snapshot}
+
+
+def execute(workflow: Workflow, event: Event, catalog: Catalog | None = None) -> Execution:
+    catalog = catalog or load_catalog()
+    shop = ShopState.from_payload(event.payload)
+    triggers = workflow.triggers()
+    if len(triggers) != 1 or triggers[0].task_id != event.trigger:
+        return Execution(fired=False, snapshot=shop.snapshot())
+    run = _Run(workflow, catalog, shop)
+    try:
+        run.step(triggers[0], dict(event.payload))
+    except ExecutionError as exc:
+        return Execution(fired=True, effects=run.effects, snapshot=shop.snapshot(), error=str(exc))
+    return Execution(fired=True, effects=run.effects, snapshot=shop.snapshot())
+
+
+class _Run:
+    def __init__(self, workflow: Workflow, catalog: Catalog, shop: ShopState) -> None:
+        self.workflow = workflow
+        self.catalog = catalog
+        self.shop = shop
+        self.effects: list[dict[str, Any]] = []
+        self.count = 0
+
+    def follow(self, step: Step, port: str, env: dict[str, Any]) -> None:
+        for nxt in self.workflow.next_steps(step.step_id, port):
+            self.step(nxt, env)
+
+    def step(self, step: Step, env: dict[str, Any]) -> None:
+        self.count += 1
+        if self.count > MAX_STEPS:
+            raise ExecutionError("too many steps (a loop?)")
+        config = step.config()
+        if step.task_type in ("TRIGGER",):
+            return self.follow(step, "output", env)
+        if step.task_type == "CONDITION":
+            try:
+                result = evaluate(parse(config.get("condition", "")), env)
+            except ValueError as exc:
+                raise ExecutionError(f"{step.step_id}: {exc}") from None
+            return self.follow(step, "true" if result else "false", env)
+        if step.task_type == "WAIT":
+            self.effects.append(
+                {"action": "wait", "minutes": int(config.get("duration_minutes") or 0)}
+            )
+            self.shop.send({"action": "wait", "minutes": int(config.get("duration_minutes") or 0)})
+            return self.follow(step, "output", env)
+        if step.task_type == "FOREACH":
+            items = lookup(env, Path(tuple(config.get("list", "").split("."))))
+            name = config.get("item") or "item"
+            for item in (items if isinstance(items, list) else [])[:FOREACH_LIMIT]:
+                self.follow(step, "loop_body", {**env, name: item})
+            return self.follow(step, "after", env)
+        env = self.action(step, config, env)
+        return self.follow(step, "output", env)
+
+    def render(self, value: str, env: dict[str, Any]) -> str:
+        try:
+            return liquid_fields.render(value, env)
+        except Exception as exc:  # a Liquid error is a run failure of this workflow, recorded
+            raise ExecutionError(f"Liquid: {exc}") from None
+
+    def target(self, resource: str, config: dict[str, str], env: dict[str, Any]) -> str:
+        raw = config.get(ID_FIELDS[resource])
+        if raw:
+            rendered = self.render(raw, env).strip()
+            if rendered:
+                return rendered
+        for path in DEFAULT_TARGET[resource]:
+            value = lookup(env, Path(tuple(path.split("."))))
+            if isinstance(value, dict) and value.get("id"):
+                return value["id"]
+        for value in env.values():  # inside a for-each over resources of this kind
+            if isinstance(value, dict) and str(value.get("id", "")).split("/")[-2:-1] == [
+                resource[0].upper() + resource[1:]
+            ]:
+                return value["id"]
+        raise ExecutionError(f"no {resource} in context")
+
+    def action(self, step: Step, config: dict[str, str], env: dict[str, Any]) -> dict[str, Any]:
+        task = self.catalog.task(step.task_id)
+        if task is None:
+            raise ExecutionError(f"{step.step_id}: unknown task {step.task_id}")
+        handle = task.handle
+        values = {k: v for k, v in config.items() if k not in ID_FIELDS.values()}
+        shop = self.shop
+        if handle in ("get_order_data", "get_customer_data", "get_product_data"):
+            output = next(iter(task.outputs))
+            kind = {
+                "get_order_data": "Order",
+                "get_customer_data": "Customer",
+                "get_product_data": "Product",
+            }[handle]
+            query = self.render(values.get("query", ""), env).strip().lower()
+            found = _find(env, kind, query)[:FOREACH_LIMIT]
+            return {**env, output: found}
+        if handle == "count":
+            items = lookup(env, Path(tuple(values.get("list", "").split("."))))
+            return {**env, "count": len(items) if isinstance(items, list) else 0}
+        if handle == "sum":
+            items = lookup(env, Path(tuple(values.get("list", "").split("."))))
+            total = 0.0
+            for item in items if isinstance(items, list) else []:
+                number = (
+                    lookup(item, Path(tuple(values.get("field", "").split("."))))
+                    if isinstance(item, dict)
+                    else None
+                )
+                try:
+                    total += float(number)
+                except (TypeError, ValueError):
+                    continue
+            return {**env, "sum": total}
+        if handle == "lookup_customer_in_segment":
+            customer = shop.resource(self.target("customer", config, env))
+            segment = values.get("segment", "").lower()
+            return {**env, "isMember": segment in {t.lower() for t in customer["tags"]}}
+        if task.requires:
+            target = self.target(task.requires, config, env)
+            if target not in shop.resources:
+                raise ExecutionError(f"{step.step_id}: {target} is not in the shop")
+        effect: dict[str, Any] = {"action": handle}
+        if handle.startswith(("add_", "remove_")) and handle.endswith("_tags"):
+            tags = json.loads(self.render(values.get("tags", "[]"), env))
+            tags = [t.strip() for t in tags if isinstance(t, str) and t.strip()]
+            (shop.add_tags if handle.startswith("add_") else shop.remove_tags)(target, tags)
+            effect.update(target=target, tags=sorted(tags))
+        elif handle in ("update_customer_note", "update_order_note"):
+            note = self.render(values.get("note", ""), env)
+            shop.set(target, "note", note)
+            effect.update(target=target, note=note)
+        elif handle.endswith("_metafield"):
+            value = self.render(values.get("value", ""), env)
+            shop.set_metafield(
+                target,
+                values.get("namespace", ""),
+                values.get("key", ""),
+                value,
+                values.get("type", ""),
+            )
+            effect.update(
+                target=target, key=f"{values.get('namespace')}.{values.get('key')}", value=value
+            )
+        elif handle == "cancel_order":
+            shop.set(target, "cancelled", True)
+            shop.set(
+                target,
+                "cancel_reason",
+                {
+                    k: values.get(k)
+                    for k in ("reason", "refund", "restock", "notify_customer")
+                    if values.get(k)
+                },
+            )
+            effect.update(target=target, reason=values.get("reason"))
+        elif handle == "capture_payment":
+            shop.set(target, "captured", True)
+            effect.update(target=target)
+        elif handle == "mark_order_as_paid":
+            shop.set(target, "paid", True)
+            effect.update(target=target)
+        elif handle == "hold_fulfillment_order":
+            shop.set(target, "fulfillment_hold", values.get("reason") or True)
+            effect.update(target=target, reason=values.get("reason"))
+        elif handle == "release_fulfillment_order_hold":
+            shop.set(target, "fulfillment_hold", None)
+            effect.update(target=target)
+        elif handle in ("archive_order", "unarchive_order"):
+            shop.set(target, "archived", handle == "archive_order")
+            effect.update(target=target)
+        elif handle in ("publish_product", "unpublish_product"):
+            shop.set(target, "published", handle == "publish_product")
+            effect.update(target=target)
+        elif handle == "update_product_status":
+            shop.set(target, "status", values.get("status"))
+            effect.update(target=target, status=values.get("status"))
+        elif handle == "update_customer_marketing_consent":
+            shop.set(target, "marketing_state", values.get("state"))
+            effect.update(target=target, state=values.get("state"))
+        elif handle == "add_order_line_item":
+            items = shop.resource(target).setdefault("extra_line_items", [])
+            items.append(
+                {"variant_id": values.get("variant_id"), "quantity": values.get("quantity")}
+            )
+            effect.update(target=target)
+        elif handle in ("send_internal_email", "send_http_request", "send_admin_api_request"):
+            message = {
+                "action": handle,
+                **{k: self.render(v, env) for k, v in sorted(values.items())},
+            }
+            shop.send(message)
+            effect.update(message)
+        else:
+            raise ExecutionError(f"{step.step_id}: the simulator cannot run {handle}")
+        self.effects.append(effect)
+        return env
+
+
+def _find(env: dict[str, Any], kind: str, query: str) -> list[dict[str, Any]]:
+    """Resources of a kind in the event, filtered by a ``tag:X`` query (or all for an empty one)."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            rid = value.get("id")
+            if isinstance(rid, str) and f"/{kind}/" in rid:
+                found.setdefault(rid, value)
+            for child in value.values():
+                walk(child)
+        elif isinstance(value, list):
+            for child in value:
+                walk(child)
+
+    walk(env)
+    items = list(found.values())
+    if query.startswith("tag:"):
+        tag = query[4:].strip().strip("'\"")
+        items = [i for i in items if tag in {t.lower() for t in i.get("tags") or []}]
+    return items
