@@ -31,6 +31,20 @@ app.add_typer(store_app, name="store")
 app.command("demo")(demo_cmd.demo)
 
 
+def _register_plugins() -> None:
+    """Command groups of installed applications (entry point group ``evalwheel.cli``)."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="evalwheel.cli"):
+        try:
+            app.add_typer(ep.load(), name=ep.name)
+        except Exception as exc:  # a broken plugin must not take the whole CLI down
+            err.print(f"[yellow]warning:[/] plugin command group {ep.name!r} failed to load: {exc}")
+
+
+_register_plugins()
+
+
 def _version_callback(value: bool) -> None:
     if value:
         out.print(f"evalwheel {__version__}")
