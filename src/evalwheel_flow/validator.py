@@ -212,7 +212,7 @@ def _walk(ctx: _Context, step: Step, scope: dict[str, FieldType], contexts: set[
             )
         inner_scope = {**scope, item_name: item_type} if item_type else scope
         inner_contexts = contexts | (
-            {item_type.name} if item_type and item_type.kind == "object" else set()
+            _contexts(ctx.catalog, {item_name: item_type}) if item_type else set()
         )
         for nxt in body:
             _walk(ctx, nxt, inner_scope, inner_contexts)
