@@ -207,6 +207,9 @@ def build_suite(
         for parts, spec in list_specs.items():
             choices[parts] = _list_candidates(catalog, spec, rng)
         bases = [sample_payload(catalog, trigger, seed=seed * 1000 + k) for k in range(3)]
+        tags = _action_tags(a) | _action_tags(b)
+        if tags:  # resources that already carry the tags actions add or remove
+            bases += [_with_tags(base, tags) for base in bases]
         events.extend(Event(trigger_id, copy.deepcopy(base)) for base in bases)
 
         def with_values(
@@ -230,6 +233,38 @@ def build_suite(
                 with_values(bases[k % len(bases)], {p: rng.choice(choices[p]) for p in paths})
             )
     return events
+
+
+def _action_tags(workflow: Workflow) -> set[str]:
+    import json
+
+    found: set[str] = set()
+    for step in workflow.root.steps:
+        if step.task_id.endswith("_tags"):
+            try:
+                values = json.loads(step.config().get("tags", "[]"))
+            except ValueError:
+                continue
+            found.update(v for v in values if isinstance(v, str) and "{" not in v)
+    return found
+
+
+def _with_tags(payload: dict[str, Any], tags: set[str]) -> dict[str, Any]:
+    tagged = copy.deepcopy(payload)
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if key == "tags" and isinstance(child, list):
+                    child.extend(sorted(tags))
+                else:
+                    walk(child)
+        elif isinstance(value, list):
+            for child in value:
+                walk(child)
+
+    walk(tagged)
+    return tagged
 
 
 def check_equivalence(
