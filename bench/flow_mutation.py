@@ -112,7 +112,7 @@ def sibling_paths(path: CPath, catalog, scope) -> list[CPath]:
         for n, t in catalog.fields_of(parent).items()
         if n != path.parts[-1] and str(t) == str(target)
     ]
-    return [CPath(path.parts[:-1] + (n,)) for n in siblings[:2]]
+    return [CPath((*path.parts[:-1], n)) for n in siblings[:2]]
 
 
 def workflow_mutants(reference: dict, catalog) -> Iterator[tuple[str, dict]]:
