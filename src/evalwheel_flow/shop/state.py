@@ -42,10 +42,11 @@ class ShopState:
     def _register(self, value: Any) -> None:
         if isinstance(value, dict):
             if isinstance(value.get("id"), str) and value["id"].startswith("gid://"):
+                raw_tags = value.get("tags") if isinstance(value.get("tags"), list) else []
                 self.resources.setdefault(
                     value["id"],
                     {
-                        "tags": list(value.get("tags") or []),
+                        "tags": [t for t in raw_tags if isinstance(t, str)],
                         "note": value.get("note"),
                         "status": value.get("status"),
                     },

@@ -1,0 +1,2 @@
+"""The Flow agent: a merchant's request → a workflow, through tool calls (or, for tiny models, one
+grammar-constrained answer with retrieved few-shot examples)."""
