@@ -143,3 +143,78 @@ def datasets_cmd(as_json: JsonFlag = False) -> None:
         return
     for row in rows:
         typer.echo(f"{row['name']:20} {row['kind']:10} {row['count']:6}  {row['path']}")
+
+
+@app.command("agent")
+def agent_cmd(
+    request: Annotated[str, typer.Argument(help="What the merchant wants automated.")],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Model name (evalwheel models list).")
+    ] = "local",
+    mode: Annotated[
+        str, typer.Option(help="compact (tiny models) or tools (tool-calling models).")
+    ] = "compact",
+    interactive: Annotated[
+        bool, typer.Option(help="Answer the agent's questions in the terminal.")
+    ] = True,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run the Flow agent on a request; prints the workflow (validated) or the agent's question."""
+    import asyncio
+
+    from evalwheel.llm.client import ModelClient
+    from evalwheel.llm.errors import ModelConfigError
+    from evalwheel.llm.project_models import project_models
+    from evalwheel.llm.registry import get_model
+    from evalwheel.project import ConfigError, ProjectNotFound, find_project
+    from evalwheel_flow import DATA_DIR
+    from evalwheel_flow.agent.agent import FlowAgent
+    from evalwheel_flow.agent.bank import bank_from_file
+    from evalwheel_flow.validator import report_lines, validate
+    from evalwheel_flow.workflow import Workflow
+
+    if mode not in ("compact", "tools"):
+        _fail(f"--mode must be compact or tools, not {mode!r}")
+    try:
+        project = find_project()
+    except ProjectNotFound:
+        project = None
+    except ConfigError as exc:
+        _fail(str(exc))
+    try:
+        spec = get_model(project_models(project), model)
+    except ModelConfigError as exc:
+        _fail(str(exc))
+
+    async def go():  # -> AgentResult
+        async with ModelClient(spec) as client:
+            agent = FlowAgent(client, mode=mode, bank=bank_from_file(DATA_DIR / "benchmark.jsonl"))  # type: ignore[arg-type]
+            history: list[dict] = []
+            result = await agent.run(request)
+            while (
+                result.outcome == "clarify" and interactive and not as_json and sys.stdin.isatty()
+            ):
+                answer = typer.prompt(f"agent asks: {result.question}")
+                history += [
+                    {"role": "user", "content": request},
+                    {"role": "assistant", "content": result.question},
+                ]
+                result = await agent.run(answer, history)
+            return result
+
+    result = asyncio.run(go())
+    if as_json:
+        _emit(result.to_data())
+    elif result.outcome == "workflow" and result.workflow is not None:
+        workflow = Workflow.from_data(result.workflow)
+        typer.echo(workflow.canonical())
+        for line in report_lines(validate(workflow)) or ["valid"]:
+            typer.echo(f"validation: {line}", err=True)
+    elif result.outcome == "clarify":
+        typer.echo(f"question: {result.question}")
+    elif result.outcome == "refuse":
+        typer.echo(f"refused: {result.message}")
+    else:
+        typer.echo(f"error: {result.error}", err=True)
+    if result.outcome == "error":
+        raise typer.Exit(1)

@@ -1,0 +1,213 @@
+"""The Flow agent: multi-turn, on any OpenAI-compatible tool-calling model or the embedded one.
+
+Two modes:
+- ``tools``: the model works through the tools (search, describe, data paths, validate, create,
+  ask) over several turns until it creates a valid workflow, asks the merchant, or gives up;
+- ``compact``: for tiny models, one grammar-constrained answer in the compact form, with the most
+  similar solved requests from a few-shot bank as examples.
+
+The result always says what happened (``workflow``, ``clarify``, ``refuse`` or ``error``) and
+keeps the messages and tool calls, so a failed attempt is evidence, not a missing row.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from evalwheel.core.hashing import content_hash
+from evalwheel.llm.client import ModelClient
+from evalwheel.llm.errors import ModelCallError
+from evalwheel.llm.types import ChatRequest
+from evalwheel_flow.agent.compact import compact_schema, to_workflow
+from evalwheel_flow.agent.fewshot import FewShotBank
+from evalwheel_flow.agent.tools import TOOL_SPECS, ToolBox
+from evalwheel_flow.catalog.catalog import Catalog, load_catalog
+from evalwheel_flow.validator import validate
+from evalwheel_flow.workflow import Workflow
+
+Outcome = Literal["workflow", "clarify", "refuse", "error"]
+
+COMPACT_PROMPT = """You build Shopify Flow automations from a merchant's request.
+Answer with JSON: the trigger (what starts it), conditions (Flow condition expressions such as
+(order.totalPriceSet.shopMoney.amount > 200), chained with AND), and the actions to run.
+If the request is too vague to automate, answer outcome "clarify" with a question.
+If it cannot be automated with Flow, answer outcome "refuse" with a message.
+Triggers: {triggers}
+Actions: {actions}"""
+
+TOOLS_PROMPT = """You build Shopify Flow automations from a merchant's request, using tools.
+Find the trigger and actions (search_tasks, describe_task), find data paths for conditions
+(search_data_paths), check your workflow (validate_workflow), then create it (create_workflow).
+Conditions use Flow's language, e.g. (order.totalPriceSet.shopMoney.amount > 200) or
+(order.lineItems any? |li| (li.product.tags any? |t| (t == 'presale'))).
+If the request is ambiguous, ask_merchant one question. If it cannot be automated, say so."""
+
+
+@dataclass
+class AgentResult:
+    outcome: Outcome
+    workflow: dict[str, Any] | None = None
+    question: str | None = None
+    message: str | None = None
+    error: str | None = None
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def to_data(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class FlowAgent:
+    client: ModelClient
+    mode: Literal["tools", "compact"] = "compact"
+    bank: FewShotBank | None = None
+    shots: int = 3
+    max_turns: int = 8
+    max_tokens: int = 400
+    catalog: Catalog = field(default_factory=load_catalog)
+
+    @property
+    def prompt(self) -> str:
+        if self.mode == "tools":
+            return TOOLS_PROMPT
+        triggers = ", ".join(sorted(t.handle for t in self.catalog.by_type("TRIGGER")))
+        actions = ", ".join(sorted(t.handle for t in self.catalog.by_type("ACTION")))
+        return COMPACT_PROMPT.format(triggers=triggers, actions=actions)
+
+    def system_params(self) -> dict[str, Any]:
+        """What a System record versions for this agent (see evalwheel.core.System)."""
+        return {
+            "mode": self.mode,
+            "prompt_hash": content_hash(self.prompt),
+            "shots": self.shots,
+            "max_turns": self.max_turns,
+            "tools": [t["function"]["name"] for t in TOOL_SPECS],
+            "catalog": self.catalog.version,
+        }
+
+    async def run(self, request: str, history: list[dict[str, Any]] | None = None) -> AgentResult:
+        if self.mode == "compact":
+            return await self._compact(request, history or [])
+        return await self._tools(request, history or [])
+
+    def _usage(self, result: AgentResult, response: Any) -> None:
+        result.input_tokens += response.usage.input_tokens
+        result.output_tokens += response.usage.output_tokens
+        result.cost_usd += response.cost_usd
+
+    async def _compact(self, request: str, history: list[dict[str, Any]]) -> AgentResult:
+        messages: list[dict[str, Any]] = [{"role": "system", "content": self.prompt}]
+        for shot in self.bank.retrieve(request, self.shots) if self.bank else []:
+            messages.append({"role": "user", "content": shot.request})
+            messages.append({"role": "assistant", "content": json.dumps(shot.answer)})
+        messages += [*history, {"role": "user", "content": request}]
+        result = AgentResult(outcome="error", messages=messages)
+        schema = compact_schema(self.catalog)
+        try:
+            response = await self.client.chat(
+                ChatRequest(
+                    messages=messages,
+                    temperature=0,
+                    max_tokens=self.max_tokens,
+                    response_format={
+                        "type": "json_schema",
+                        "json_schema": {"name": "workflow", "schema": schema},
+                    },
+                )
+            )
+        except ModelCallError as exc:
+            result.error = f"{exc.kind}: {exc}"
+            return result
+        self._usage(result, response)
+        result.messages = [*messages, {"role": "assistant", "content": response.content}]
+        try:
+            answer = json.loads(response.content or "")
+        except json.JSONDecodeError as exc:
+            result.error = f"unreadable answer ({exc.msg}); finish_reason={response.finish_reason}"
+            return result
+        return self._finish(result, answer)
+
+    def _finish(self, result: AgentResult, answer: dict[str, Any]) -> AgentResult:
+        outcome = answer.get("outcome", "workflow")
+        if outcome == "clarify":
+            result.outcome, result.question = (
+                "clarify",
+                answer.get("question") or "Could you say more?",
+            )
+            return result
+        if outcome == "refuse":
+            result.outcome, result.message = (
+                "refuse",
+                answer.get("message") or "This cannot be automated.",
+            )
+            return result
+        try:
+            workflow = to_workflow(answer, self.catalog)
+        except ValueError as exc:
+            result.error = f"could not build the workflow: {exc}"
+            return result
+        result.outcome, result.workflow = "workflow", workflow.to_data()
+        return result
+
+    async def _tools(self, request: str, history: list[dict[str, Any]]) -> AgentResult:
+        toolbox = ToolBox(self.catalog)
+        messages: list[dict[str, Any]] = [
+            {"role": "system", "content": self.prompt},
+            *history,
+            {"role": "user", "content": request},
+        ]
+        result = AgentResult(outcome="error", messages=messages, tool_calls=toolbox.calls)
+        for _ in range(self.max_turns):
+            try:
+                response = await self.client.chat(
+                    ChatRequest(
+                        messages=messages,
+                        tools=TOOL_SPECS,
+                        tool_choice="auto",
+                        temperature=0,
+                        max_tokens=self.max_tokens,
+                    )
+                )
+            except ModelCallError as exc:
+                result.error = f"{exc.kind}: {exc}"
+                return result
+            self._usage(result, response)
+            if not response.tool_calls:
+                messages.append({"role": "assistant", "content": response.content})
+                result.outcome, result.message = "refuse", response.content
+                return result
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": response.content,
+                    "tool_calls": [
+                        {
+                            "id": c.id,
+                            "type": "function",
+                            "function": {"name": c.name, "arguments": c.arguments},
+                        }
+                        for c in response.tool_calls
+                    ],
+                }
+            )
+            for call in response.tool_calls:
+                output = toolbox.call(call.name, call.arguments)
+                messages.append({"role": "tool", "tool_call_id": call.id, "content": output})
+            if toolbox.created is not None:
+                result.outcome, result.workflow = "workflow", toolbox.created.to_data()
+                return result
+            if toolbox.question is not None:
+                result.outcome, result.question = "clarify", toolbox.question
+                return result
+        result.error = f"no workflow after {self.max_turns} turns"
+        return result
+
+
+def result_is_valid(result: AgentResult, catalog: Catalog | None = None) -> bool:
+    return result.workflow is not None and validate(Workflow.from_data(result.workflow), catalog).ok
