@@ -159,8 +159,16 @@ class ToolBox:
             return {"error": f"no trigger {trigger!r}"}
         terms = [w.lower() for w in query.split() if w]
         paths = self.catalog.data_paths(self.catalog.scope(task))
-        hits = [(p, str(t)) for p, t in paths if not terms or any(w in p.lower() for w in terms)]
-        return [{"path": p, "type": t} for p, t in hits[:15]]
+        scored = []
+        for path, type_ in paths:
+            lowered = path.lower()
+            score = sum(1 for w in terms if w in lowered)
+            if score or not terms:
+                # More terms matched first, then the terms matched as whole path segments, then short.
+                exact = sum(1 for w in terms if w in lowered.split("."))
+                scored.append((-score, -exact, len(path), path, str(type_)))
+        scored.sort()
+        return [{"path": p, "type": t} for *_, p, t in scored[:15]]
 
     def _build(
         self, trigger: str, actions: list, conditions: list | None = None
