@@ -172,9 +172,10 @@ OUTPUTS = {
 
 def main() -> None:
     tasks = []
+    trigger_config = {"scheduled_time": {"recurrence": f("String")}}  # an RRULE, e.g. FREQ=WEEKLY;BYDAY=MO
     for handle, (name, description, payload) in TRIGGERS.items():
         tasks.append({"task_id": f"shopify::admin::{handle}", "handle": handle, "task_type": "TRIGGER", "name": name,
-                      "description": description, "payload": payload, "config_fields": {}})
+                      "description": description, "payload": payload, "config_fields": trigger_config.get(handle, {})})
     for handle, (name, description, context, fields) in ACTIONS.items():
         tasks.append({"task_id": f"shopify::admin::{handle}", "handle": handle, "task_type": "ACTION", "name": name,
                       "description": description, "requires": context, "config_fields": fields,

@@ -56,16 +56,16 @@ def test_demo_on_a_fresh_folder_imports_shipped_data(
     monkeypatch.chdir(tmp_path)
     result = cli("demo", "d")
     assert result.exit_code == 0, result.stderr
-    assert "flow-benchmark" in result.stdout and "flow-golden" in result.stdout
+    assert "flow-benchmark" in result.stdout and "flow-traffic" in result.stdout
     monkeypatch.chdir(tmp_path / "d")
     listed = {v["name"]: v for v in cli_json("dataset", "list")}
-    assert listed["flow-benchmark"]["n_items"] >= 30 and listed["flow-golden"]["kind"] == "golden"
+    assert listed["flow-benchmark"]["n_items"] >= 300 and listed["flow-traffic"]["kind"] == "traffic"
     assert "Embedded model (SmolLM2-135M, offline)" in result.stdout and "8 misses" in result.stdout
     monkeypatch.chdir(tmp_path)
     again = cli("demo", "d")  # a second demo reuses the project, same versions, cached calls
     assert again.exit_code == 0 and "8 hits, 0 misses" in again.stdout
     monkeypatch.chdir(tmp_path / "d")
-    assert [v["seq"] for v in cli_json("dataset", "list", "--all")] == [1, 1]
+    assert {v["seq"] for v in cli_json("dataset", "list", "--all")} == {1}
 
 
 @pytest.mark.slow

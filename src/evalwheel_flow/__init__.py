@@ -14,8 +14,15 @@ DATA_DIR = Path(str(files(__name__) / "data"))
 
 
 def example_datasets() -> list[tuple[str, str, Path]]:
-    """(name, kind, file) for each dataset this application ships."""
-    return [
+    """(name, kind, file) for each dataset this application ships (see data/README.md)."""
+    shipped = [
         ("flow-benchmark", "benchmark", DATA_DIR / "benchmark.jsonl"),
+        ("flow-traffic", "traffic", DATA_DIR / "traffic.jsonl"),
+        ("flow-workflows", "workflows", DATA_DIR / "workflows.jsonl"),
         ("flow-golden", "golden", DATA_DIR / "golden.jsonl"),
     ]
+    return [entry for entry in shipped if entry[2].exists()]
+
+
+#: Columns that carry an Example field under another name, per shipped file.
+FIELD_MAPS: dict[str, dict[str, str]] = {"flow-benchmark": {"input": "request"}}

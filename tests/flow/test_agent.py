@@ -96,7 +96,7 @@ def test_giving_up_is_an_error_not_a_silent_empty_answer():
 
 def test_bank_excludes_the_item_itself_and_uses_train_only():
     bank = bank_from_file(DATA_DIR / "benchmark.jsonl", CATALOG)
-    assert 0 < len(bank.items) < 36
+    assert 100 < len(bank.items) < 300
     request = bank.items[0].request
     assert all(shot.request != request for shot in bank.retrieve(request, 5))
 

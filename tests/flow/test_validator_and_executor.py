@@ -14,10 +14,25 @@ CATALOG = load_catalog()
 
 
 def shipped_workflows():
-    for name in ("benchmark", "golden"):
+    for name in ("benchmark", "workflows", "golden_candidates"):
         for line in (DATA_DIR / f"{name}.jsonl").read_text().splitlines():
             row = json.loads(line)
-            yield row["id"], Workflow.from_data(row["reference"])
+            if row.get("reference") is not None:
+                yield f"{name}:{row['id']}", Workflow.from_data(row["reference"])
+
+
+def test_benchmark_covers_what_the_issue_asks():
+    rows = [json.loads(line) for line in (DATA_DIR / "benchmark.jsonl").read_text().splitlines()]
+    assert len(rows) >= 300
+    assert len({t for r in rows for t in r["tags"] if t.startswith("trigger:")}) >= 15
+    expects = {r["expect"] for r in rows}
+    assert expects == {"workflow", "clarify", "refuse"}
+    from evalwheel_flow.conditions.ast import BINARY_OPS, QUANTIFIERS, UNARY_OPS
+
+    ops = {t[3:] for r in rows for t in r["tags"] if t.startswith("op:")}
+    assert set(BINARY_OPS) | set(UNARY_OPS) | set(QUANTIFIERS) <= ops
+    tags = {t for r in rows for t in r["tags"]}
+    assert {"foreach", "scheduled", "multi-action"} <= tags
 
 
 def test_catalog_has_the_breadth_the_app_needs():
@@ -27,6 +42,7 @@ def test_catalog_has_the_breadth_the_app_needs():
 
 def test_documents_round_trip_losslessly_with_unknown_keys():
     data = json.loads((DATA_DIR / "benchmark.jsonl").read_text().splitlines()[0])["reference"]
+    assert data is not None
     data["root"]["steps"][0]["position"] = {"x": 10, "y": 20}
     data["editor"] = {"zoom": 1.5}
     assert Workflow.from_data(data).to_data() == data

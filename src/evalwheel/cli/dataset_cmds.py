@@ -27,8 +27,23 @@ app = typer.Typer(help="Import, version, inspect and export datasets.", no_args_
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (shape: docs/cli.md).")]
 
 
+def parse_field_map(pairs: list[str] | None) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs or []:
+        target, sep, source = pair.partition("=")
+        if not sep or not target or not source:
+            fail(f"--field takes FIELD=COLUMN (e.g. input=request), not {pair!r}")
+        mapping[target.strip()] = source.strip()
+    return mapping
+
+
 def import_dataset(
-    repo: DatasetRepository, path: Path, name: str, kind: DatasetKind, fmt: str | None = None
+    repo: DatasetRepository,
+    path: Path,
+    name: str,
+    kind: DatasetKind,
+    fmt: str | None = None,
+    field_map: dict[str, str] | None = None,
 ):  # -> tuple[DatasetVersion, bool]
     """Validate then store one file, with progress; shared by ``dataset import`` and ``demo``."""
     try:
@@ -42,7 +57,7 @@ def import_dataset(
             bar.update(task, completed=done, total=total)
 
         try:
-            prepared = validate_file(path, kind, fmt=fmt, progress=on_read)
+            prepared = validate_file(path, kind, fmt=fmt, progress=on_read, field_map=field_map)
         except ImportFailed as exc:
             bar.stop()
             for line in exc.lines():
@@ -76,11 +91,16 @@ def import_cmd(
     fmt: Annotated[
         str | None, typer.Option("--format", help="jsonl|csv|parquet (default: from the suffix).")
     ] = None,
+    fields: Annotated[
+        list[str] | None,
+        typer.Option("--field", help="FIELD=COLUMN: read COLUMN as FIELD (repeatable)."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Import a file as a new immutable version (the same content gives the same version)."""
+    mapping = parse_field_map(fields)
     with project_store() as (_, store):
-        version, created = import_dataset(DatasetRepository(store), file, name, kind, fmt)
+        version, created = import_dataset(DatasetRepository(store), file, name, kind, fmt, mapping)
     if as_json:
         emit_json(
             {"version": version.model_dump(mode="json"), "ref": version.ref, "created": created}

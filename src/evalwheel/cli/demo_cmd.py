@@ -35,16 +35,17 @@ from evalwheel.store.datasets import DatasetRepository
 APPS_GROUP = "evalwheel.apps"
 
 
-def shipped_datasets() -> list[tuple[str, str, DatasetKind, Path]]:
-    """(app, name, kind, path) for every example dataset of every installed application."""
+def shipped_datasets() -> list[tuple[str, str, DatasetKind, Path, dict[str, str]]]:
+    """(app, name, kind, path, field map) for every example dataset of every installed application."""
     found = []
     for ep in entry_points(group=APPS_GROUP):
         app = ep.load()
         provider = getattr(app, "example_datasets", None)
         if provider is None:
             continue
+        maps = getattr(app, "FIELD_MAPS", {})
         for name, kind, path in provider():
-            found.append((ep.name, name, DatasetKind(kind), Path(path)))
+            found.append((ep.name, name, DatasetKind(kind), Path(path), maps.get(name, {})))
     return found
 
 
@@ -70,9 +71,9 @@ def demo(
         )
         cfg = project.config.datasets.splits
         policy = SplitPolicy(cfg.seed, cfg.train, cfg.dev, cfg.test, cfg.stratify_by)
-        for app_name, name, kind, path in datasets:
-            version, _ = import_dataset(repo, path, name, kind)
-            again, new = import_dataset(repo, path, name, kind)
+        for app_name, name, kind, path, field_map in datasets:
+            version, _ = import_dataset(repo, path, name, kind, field_map=field_map)
+            again, new = import_dataset(repo, path, name, kind, field_map=field_map)
             if new or again.version_id != version.version_id:
                 fail(f"re-importing {path} changed {name}: {version.ref} → {again.ref} (a bug)", 3)
             totals = split_report(repo.iter_examples(version.version_id), policy)["*"]

@@ -109,10 +109,16 @@ def validate_file(
     *,
     fmt: str | None = None,
     progress: ProgressCallback | None = None,
+    field_map: dict[str, str] | None = None,
 ) -> list[PreparedExample]:
-    """Read and validate every row; raise ``ImportFailed`` listing all bad rows."""
+    """Read and validate every row; raise ``ImportFailed`` listing all bad rows.
+
+    ``field_map`` renames source columns to Example fields first (``{"input": "request"}`` reads
+    the ``request`` column as ``input``), so a file in its own vocabulary imports without editing.
+    """
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
+    renames = {source: target for target, source in (field_map or {}).items()}
     schema = ROW_SCHEMAS[kind]
     counter = ByteCounter()
     errors: list[RowError] = []
@@ -128,6 +134,8 @@ def validate_file(
         if row.errors:
             errors.extend(row.errors)
             continue
+        if renames:
+            row = RawRow(row.line, {renames.get(k, k): v for k, v in row.data.items()}, row.errors)
         example, problems = row_to_example(row, schema)
         if problems or example is None:
             errors.extend(problems)
