@@ -22,19 +22,30 @@ def bank_from_file(
     """Solved requests from a benchmark file (JSONL with input/request and a reference workflow)."""
     catalog = catalog or load_catalog()
     policy = policy or SplitPolicy()
-    items = []
+    rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         row = json.loads(line)
         request = row.get("request") or row.get("input")
+        example = Example(id=str(row["id"]), input=request or "?", tags=tuple(row.get("tags", ())))
+        rows.append((row, request, assign_split(example, policy)))
+    # Decontamination: a solved item whose workflow is identical to a held-out item's (a paraphrase
+    # of the same automation) would hand the answer over; such items stay out of the bank.
+    held_out = {
+        Workflow.from_data(row["reference"]).canonical()
+        for row, _, item_split in rows
+        if split and item_split != split and row.get("reference")
+    }
+    items = []
+    for row, request, item_split in rows:
         reference = row.get("reference")
-        if not request or not reference:
+        if not request or not reference or (split and item_split != split):
             continue
-        example = Example(id=str(row["id"]), input=request, tags=tuple(row.get("tags", ())))
-        if split and assign_split(example, policy) != split:
+        workflow = Workflow.from_data(reference)
+        if workflow.canonical() in held_out:
             continue
-        answer = from_workflow(Workflow.from_data(reference), catalog)
+        answer = from_workflow(workflow, catalog)
         if answer is not None:
             items.append(Solved(request, answer))
     return FewShotBank(items)

@@ -1,0 +1,152 @@
+"""The Flow application, as evalwheel's ``App``: run the agent, check with the truth oracle."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from evalwheel.apps.interface import AppOutput, CheckResult
+from evalwheel.core.example import Example
+from evalwheel.llm.client import ModelClient
+from evalwheel_flow import DATA_DIR, FIELD_MAPS, example_datasets
+from evalwheel_flow.agent.agent import FlowAgent
+from evalwheel_flow.agent.bank import bank_from_file
+from evalwheel_flow.agent.compact import from_workflow
+from evalwheel_flow.agent.fewshot import FewShotBank
+from evalwheel_flow.catalog import load_catalog
+from evalwheel_flow.equivalence import check_equivalence
+from evalwheel_flow.scoring import score
+from evalwheel_flow.workflow import Workflow
+
+
+class FlowApp:
+    name = "flow"
+
+    def __init__(self) -> None:
+        self._bank: FewShotBank | None = None
+
+    def example_datasets(self) -> list[tuple[str, str, Path]]:
+        return example_datasets()
+
+    def field_maps(self) -> dict[str, dict[str, str]]:
+        return FIELD_MAPS
+
+    def bank(self) -> FewShotBank:
+        if self._bank is None:
+            self._bank = bank_from_file(DATA_DIR / "benchmark.jsonl")
+        return self._bank
+
+    async def run(self, example: Example, client: ModelClient, params: dict[str, Any]) -> AppOutput:
+        agent = FlowAgent(
+            client,
+            mode=params.get("mode", "compact"),
+            bank=self.bank(),
+            shots=int(params.get("shots", 3)),
+            max_turns=int(params.get("max_turns", 8)),
+        )
+        history = example.metadata.get("history")
+        result = await agent.run(str(example.input), history if isinstance(history, list) else None)
+        return AppOutput(
+            outcome=result.outcome,
+            artifact=result.workflow
+            if result.outcome == "workflow"
+            else {"question": result.question, "message": result.message},
+            messages=result.messages,
+            tool_calls=result.tool_calls,
+            input_tokens=result.input_tokens,
+            output_tokens=result.output_tokens,
+            cost_usd=result.cost_usd,
+            error=result.error,
+        )
+
+    def check(self, example: Example, output: AppOutput) -> list[CheckResult]:
+        expect = str(example.metadata.get("expect") or "workflow")
+        workflow = (
+            output.artifact
+            if output.outcome == "workflow" and isinstance(output.artifact, dict)
+            else None
+        )
+        verdict = score(
+            expect,
+            example.reference if isinstance(example.reference, dict) else None,
+            output.outcome or "error",
+            workflow,
+        )
+        details = verdict.model_dump()
+        return [
+            CheckResult(
+                scorer="flow.outcome",
+                passed=verdict.outcome_ok,
+                details={"expected": expect, "outcome": output.outcome},
+            ),
+            CheckResult(
+                scorer="flow.valid",
+                passed=verdict.valid,
+                details={"validation": verdict.validation},
+            ),
+            CheckResult(
+                scorer="flow.equivalent",
+                passed=verdict.equivalent,
+                details={
+                    "events_checked": verdict.events_checked,
+                    "counterexample": verdict.counterexample,
+                },
+            ),
+            CheckResult(
+                scorer="flow.pass",
+                passed=verdict.passed,
+                details={k: details[k] for k in ("expected", "outcome")},
+            ),
+        ]
+
+    def render(self, example: Example, output: AppOutput) -> str:
+        lines = [f"Merchant request: {example.input}", f"Agent outcome: {output.outcome}"]
+        if output.outcome == "workflow" and isinstance(output.artifact, dict):
+            compact = from_workflow(Workflow.from_data(output.artifact), load_catalog())
+            lines.append("Workflow: " + json.dumps(compact or output.artifact, indent=1))
+        elif isinstance(output.artifact, dict):
+            lines.append(
+                f"Agent said: {output.artifact.get('question') or output.artifact.get('message')}"
+            )
+        if output.error:
+            lines.append(f"Error: {output.error}")
+        return "\n".join(lines)
+
+    def same(self, a: AppOutput, b: AppOutput) -> bool:
+        if a.outcome != b.outcome:
+            return False
+        if (
+            a.outcome != "workflow"
+            or not isinstance(a.artifact, dict)
+            or not isinstance(b.artifact, dict)
+        ):
+            return a.artifact == b.artifact
+        return check_equivalence(
+            Workflow.from_data(a.artifact), Workflow.from_data(b.artifact)
+        ).equivalent
+
+    def ideal_trajectory(self, request: str, artifact: Any) -> list[dict[str, Any]]:
+        compact = from_workflow(Workflow.from_data(artifact), load_catalog())
+        if compact is None:
+            raise ValueError("only linear workflows have a compact ideal trajectory so far")
+        args = {k: compact[k] for k in ("trigger", "conditions", "actions")}
+        return [
+            {"role": "user", "content": request},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "create_workflow", "arguments": json.dumps(args)},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "call_1", "content": json.dumps({"created": True})},
+            {"role": "assistant", "content": "Done: the workflow is created."},
+        ]
+
+
+APP = FlowApp()
