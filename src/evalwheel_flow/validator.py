@@ -183,6 +183,12 @@ def _walk(ctx: _Context, step: Step, scope: dict[str, FieldType], contexts: set[
     task = ctx.catalog.task(step.task_id)
     if task is not None and task.task_type == step.task_type:
         _check_config(ctx, step, task, scope)
+        if task.handle == "scheduled_time":
+            problem = _check_rrule(step.config().get("recurrence", ""))
+            if problem:
+                ctx.report.configFieldErrors.append(
+                    Problem(step_id=step.step_id, field="recurrence", message=problem)
+                )
         if step.task_type == "CONDITION":
             _check_condition_step(ctx, step, scope)
         if (
@@ -338,6 +344,24 @@ def _check_value(
             isinstance(h, dict) and {"key", "value"} <= set(h) for h in headers
         ):
             return 'must be a JSON array of {"key", "value"} objects'
+    return None
+
+
+_RRULE = re.compile(
+    r"^FREQ=(MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)(;[A-Z]+=[A-Za-z0-9,+\-]+)*$"
+)
+
+
+def _check_rrule(rule: str) -> str | None:
+    """A recurrence Flow accepts: an RRULE running at most every 10 minutes."""
+    if not rule:
+        return None  # 'required' is reported by the config check
+    if not _RRULE.match(rule):
+        return f"{rule!r} is not an RRULE such as FREQ=WEEKLY;BYDAY=MO"
+    if rule.startswith("FREQ=MINUTELY"):
+        interval = re.search(r"INTERVAL=(\d+)", rule)
+        if not interval or int(interval.group(1)) < 10:
+            return "a schedule may run at most every 10 minutes (FREQ=MINUTELY needs INTERVAL=10 or more)"
     return None
 
 

@@ -125,6 +125,6 @@ def test_embedded_agent_in_process_and_over_http_agree():
     in_process = asyncio.run(_run_compact(local))
     assert all(r["outcome"] in ("workflow", "clarify", "refuse") for r in in_process)
     with ServerThread(ModelServer(make_provider(local), "local")) as url:
-        served = ModelSpec(name="served", base_url=url, model="local", timeout_s=120, max_retries=0)
+        served = ModelSpec(name="served", base_url=url, model="local", timeout_s=600, max_retries=0)
         over_http = asyncio.run(_run_compact(served))
     assert over_http == in_process

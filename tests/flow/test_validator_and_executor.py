@@ -265,3 +265,20 @@ def test_foreach_count_and_wait():
     products = [li["product"]["id"] for li in event.payload["order"]["lineItems"]]
     assert [e["target"] for e in result.effects if e["action"] == "add_product_tags"] == products
     assert result.effects[-1] == {"action": "wait", "minutes": 60}
+
+
+def test_schedules_must_be_rrules_no_more_often_than_every_ten_minutes():
+    def scheduled(rule):
+        data = workflow(
+            "scheduled_time",
+            None,
+            [("send_internal_email", {"to": "a@b.co", "subject": "s", "body": "b"})],
+        ).to_data()
+        data["root"]["steps"][0]["config_field_values"] = [
+            {"config_field_id": "recurrence", "value": rule}
+        ]
+        return _buckets(Workflow.from_data(data))
+
+    assert scheduled("FREQ=WEEKLY;BYDAY=MO") == {}
+    assert "every 10 minutes" in scheduled("FREQ=MINUTELY;INTERVAL=5")["configFieldErrors"][0]
+    assert "not an RRULE" in scheduled("every monday")["configFieldErrors"][0]
