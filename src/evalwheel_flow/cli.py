@@ -200,11 +200,11 @@ def agent_cmd(
                     {"role": "assistant", "content": result.question},
                 ]
                 result = await agent.run(answer, history)
-            return result
+            return result, agent.system()
 
-    result = asyncio.run(go())
+    result, system = asyncio.run(go())
     if as_json:
-        _emit(result.to_data())
+        _emit({"system": {"name": system.name, "version": system.version}, **result.to_data()})
     elif result.outcome == "workflow" and result.workflow is not None:
         workflow = Workflow.from_data(result.workflow)
         typer.echo(workflow.canonical())

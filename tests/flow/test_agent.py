@@ -128,3 +128,19 @@ def test_embedded_agent_in_process_and_over_http_agree():
         served = ModelSpec(name="served", base_url=url, model="local", timeout_s=600, max_retries=0)
         over_http = asyncio.run(_run_compact(served))
     assert over_http == in_process
+
+
+def test_the_agent_is_a_versioned_system():
+    spec = ModelSpec(name="scripted", base_url="http://127.0.0.1:9/v1", model="x")
+
+    async def versions():
+        async with ModelClient(spec, provider=ScriptedProvider([])) as client:
+            bank = bank_from_file(DATA_DIR / "benchmark.jsonl", CATALOG)
+            a = FlowAgent(client, mode="compact", bank=bank).system()
+            b = FlowAgent(client, mode="compact", bank=bank, shots=5).system()
+            c = FlowAgent(client, mode="tools").system()
+            return a, b, c
+
+    a, b, c = asyncio.run(versions())
+    assert len({a.version, b.version, c.version}) == 3 and a.app == "flow"
+    assert a.fewshot_bank is not None and c.tools

@@ -122,3 +122,14 @@ ENV = {
 )
 def test_evaluation_semantics(text, expected):
     assert evaluate(parse(text), ENV) is expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(trees)
+def test_export_tree_round_trip(tree):
+    import json
+
+    from evalwheel_flow.conditions.export_tree import from_export_tree, to_export_tree
+
+    exported = json.loads(json.dumps(to_export_tree(tree)))  # survives JSON too
+    assert from_export_tree(exported) == tree

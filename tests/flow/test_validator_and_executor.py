@@ -282,3 +282,67 @@ def test_schedules_must_be_rrules_no_more_often_than_every_ten_minutes():
     assert scheduled("FREQ=WEEKLY;BYDAY=MO") == {}
     assert "every 10 minutes" in scheduled("FREQ=MINUTELY;INTERVAL=5")["configFieldErrors"][0]
     assert "not an RRULE" in scheduled("every monday")["configFieldErrors"][0]
+
+
+@pytest.mark.parametrize("trigger", [t.handle for t in CATALOG.by_type("TRIGGER")])
+def test_every_trigger_has_an_event_that_runs(trigger):
+    wf = workflow(
+        trigger,
+        None,
+        [("send_internal_email", {"to": "ops@example.com", "subject": "s", "body": "b"})],
+    )
+    if trigger == "scheduled_time":
+        data = wf.to_data()
+        data["root"]["steps"][0]["config_field_values"] = [
+            {"config_field_id": "recurrence", "value": "FREQ=DAILY"}
+        ]
+        wf = Workflow.from_data(data)
+    assert validate(wf, CATALOG).ok
+    event = Event(T + trigger, sample_payload(CATALOG, CATALOG.task(T + trigger), seed=3))
+    result = execute(wf, event)
+    assert result.fired and result.error is None and len(result.snapshot["outbox"]) == 1
+
+
+def test_sum_adds_a_field_over_a_list():
+    data = workflow("order_created", None, []).to_data()
+    data["root"]["steps"] += [
+        {
+            "step_id": "total",
+            "task_id": T + "sum",
+            "task_type": "ACTION",
+            "config_field_values": [
+                {"config_field_id": "list", "value": "order.lineItems"},
+                {"config_field_id": "field", "value": "quantity"},
+            ],
+        },
+        {
+            "step_id": "mail",
+            "task_id": T + "send_internal_email",
+            "task_type": "ACTION",
+            "config_field_values": [
+                {"config_field_id": "to", "value": "a@b.co"},
+                {"config_field_id": "subject", "value": "n"},
+                {"config_field_id": "body", "value": "{{ sum }} items"},
+            ],
+        },
+    ]
+    data["root"]["links"] += [
+        {
+            "from_step_id": "trigger",
+            "from_port_id": "output",
+            "to_step_id": "total",
+            "to_port_id": "input",
+        },
+        {
+            "from_step_id": "total",
+            "from_port_id": "output",
+            "to_step_id": "mail",
+            "to_port_id": "input",
+        },
+    ]
+    wf = Workflow.from_data(data)
+    assert validate(wf, CATALOG).ok, validate(wf, CATALOG).errors()
+    event = _order_event()
+    expected = sum(li["quantity"] for li in event.payload["order"]["lineItems"])
+    result = execute(wf, event)
+    assert result.snapshot["outbox"][0]["body"] == f"{float(expected)} items"

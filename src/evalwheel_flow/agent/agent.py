@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from evalwheel.core.hashing import content_hash
+from evalwheel.core.system import System
 from evalwheel.llm.client import ModelClient
 from evalwheel.llm.errors import ModelCallError
 from evalwheel.llm.types import ChatRequest
@@ -90,6 +91,22 @@ class FlowAgent:
             "tools": [t["function"]["name"] for t in TOOL_SPECS],
             "catalog": self.catalog.version,
         }
+
+    def system(self, name: str = "flow-agent") -> System:
+        """This agent as a versioned System: model + prompt + tools + few-shot bank + mode."""
+        spec = self.client.spec
+        bank = None
+        if self.bank is not None and self.mode == "compact":
+            bank = content_hash([[s.request, s.answer] for s in self.bank.items])
+        return System(
+            name=name,
+            app="flow",
+            model=f"{spec.name}:{content_hash(spec.identity)[:12]}",
+            prompt=self.prompt,
+            tools=tuple(t["function"]["name"] for t in TOOL_SPECS) if self.mode == "tools" else (),
+            fewshot_bank=bank,
+            params=self.system_params(),
+        )
 
     async def run(self, request: str, history: list[dict[str, Any]] | None = None) -> AgentResult:
         if self.mode == "compact":
