@@ -52,8 +52,8 @@ def pick(rows: list[dict], per_family: int) -> list[dict]:
     return chosen
 
 
-async def evaluate(rows: list[dict], model: str, mode: str) -> list[dict]:
-    spec = builtin_models()[model] if model in builtin_models() else None
+async def evaluate(rows: list[dict], model: str, mode: str, spec=None) -> list[dict]:
+    spec = spec or (builtin_models()[model] if model in builtin_models() else None)
     if spec is None:
         from evalwheel.llm.project_models import project_models
         from evalwheel.project import find_project
@@ -67,24 +67,39 @@ async def evaluate(rows: list[dict], model: str, mode: str) -> list[dict]:
             started = time.perf_counter()
             answer = await agent.run(row["request"])
             verdict = score(row["expect"], row["reference"], answer.outcome, answer.workflow)
-            results.append({"id": row["id"], "tags": row["tags"], "expect": row["expect"], "outcome": answer.outcome,
-                            "error": answer.error, "seconds": round(time.perf_counter() - started, 2),
-                            **verdict.model_dump(exclude={"counterexample"})})
+            results.append(
+                {
+                    "id": row["id"],
+                    "tags": row["tags"],
+                    "expect": row["expect"],
+                    "outcome": answer.outcome,
+                    "workflow": answer.workflow,
+                    "error": answer.error,
+                    "seconds": round(time.perf_counter() - started, 2),
+                    **verdict.model_dump(exclude={"counterexample"}),
+                }
+            )
     return results
 
 
 def report(results: list[dict]) -> None:
     n, k = len(results), sum(r["passed"] for r in results)
     low, high = wilson(k, n)
-    print(f"pass rate {k}/{n} = {k / n:.3f}  (95% CI {low:.3f}-{high:.3f}); errors counted as failures")
+    print(
+        f"pass rate {k}/{n} = {k / n:.3f}  (95% CI {low:.3f}-{high:.3f}); errors counted as failures"
+    )
     valid = [r for r in results if r["valid"] is not None]
     if valid:
-        print(f"workflows produced when one was expected: valid {sum(r['valid'] for r in valid)}/{len(valid)}, "
-              f"equivalent {sum(bool(r['equivalent']) for r in valid)}/{len(valid)}")
+        print(
+            f"workflows produced when one was expected: valid {sum(r['valid'] for r in valid)}/{len(valid)}, "
+            f"equivalent {sum(bool(r['equivalent']) for r in valid)}/{len(valid)}"
+        )
     for prefix in ("family:", "expect:", "complexity:", "style:"):
         slices: dict[str, list[bool]] = defaultdict(list)
         for r in results:
-            names = [t for t in r["tags"] if t.startswith(prefix)] or ([f"expect:{r['expect']}"] if prefix == "expect:" else [])
+            names = [t for t in r["tags"] if t.startswith(prefix)] or (
+                [f"expect:{r['expect']}"] if prefix == "expect:" else []
+            )
             for name in names:
                 slices[name].append(r["passed"])
         for name, passes in sorted(slices.items()):
@@ -98,16 +113,43 @@ def main() -> None:
     parser.add_argument("--model", default="local")
     parser.add_argument("--mode", default="compact", choices=["compact", "tools"])
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--compare-http",
+        action="store_true",
+        help="also run through `models serve` over HTTP and count identical answers",
+    )
     args = parser.parse_args()
     rows = [json.loads(line) for line in (DATA_DIR / "benchmark.jsonl").read_text().splitlines()]
     chosen = pick(rows, args.per_family)
     started = time.perf_counter()
     results = asyncio.run(evaluate(chosen, args.model, args.mode))
-    print(f"{len(chosen)} items (test split, {args.per_family} per family), model {args.model}, mode {args.mode}, "
-          f"{time.perf_counter() - started:.0f} s")
+    print(
+        f"{len(chosen)} items (test split, {args.per_family} per family), model {args.model}, mode {args.mode}, "
+        f"{time.perf_counter() - started:.0f} s"
+    )
     report(results)
     if args.out:
         args.out.write_text("".join(json.dumps(r) + "\n" for r in results))
+    if args.compare_http:
+        from evalwheel.llm.client import make_provider
+        from evalwheel.llm.registry import ModelSpec
+        from evalwheel.llm.serve import ModelServer
+        from evalwheel.testing.server_thread import ServerThread
+
+        local = builtin_models()[args.model]
+        with ServerThread(ModelServer(make_provider(local), args.model)) as url:
+            served = ModelSpec(
+                name="served", base_url=url, model=args.model, timeout_s=600, max_retries=0
+            )
+            over_http = asyncio.run(evaluate(chosen, args.model, args.mode, spec=served))
+        same = sum(
+            (a["outcome"], a["workflow"]) == (b["outcome"], b["workflow"])
+            for a, b in zip(results, over_http, strict=True)
+        )
+        print(
+            f"in-process vs over HTTP (models serve): {same}/{len(results)} identical answers; "
+            f"pass {sum(r['passed'] for r in results)} vs {sum(r['passed'] for r in over_http)}"
+        )
 
 
 if __name__ == "__main__":
