@@ -53,7 +53,7 @@ def pick(rows: list[dict], per_family: int) -> list[dict]:
 
 
 async def evaluate(rows: list[dict], model: str, mode: str, spec=None) -> list[dict]:
-    spec = spec or (builtin_models()[model] if model in builtin_models() else None)
+    spec = spec or (builtin_models().get(model, None))
     if spec is None:
         from evalwheel.llm.project_models import project_models
         from evalwheel.project import find_project
