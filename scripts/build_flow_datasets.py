@@ -10,7 +10,6 @@ Golden *labels* are not made here: see data/golden_annotation.md (two independen
 
 from __future__ import annotations
 
-import copy
 import json
 import random
 import sys
@@ -36,11 +35,25 @@ def recipe(family: str):
     def register(fn: Recipe) -> Recipe:
         RECIPES.append((family, fn))
         return fn
+
     return register
 
 
 def tag_word(rng):
-    return rng.choice(["VIP", "big-spender", "wholesale", "priority", "review", "loyal", "high-value", "gold", "hold", "fraud-check"])
+    return rng.choice(
+        [
+            "VIP",
+            "big-spender",
+            "wholesale",
+            "priority",
+            "review",
+            "loyal",
+            "high-value",
+            "gold",
+            "hold",
+            "fraud-check",
+        ]
+    )
 
 
 def money(rng):
@@ -48,11 +61,19 @@ def money(rng):
 
 
 def email(rng):
-    return rng.choice(["ops@", "team@", "alerts@", "owner@", "fulfillment@", "support@"]) + rng.choice(["example.com", "myshop.test", "store.example"])
+    return rng.choice(
+        ["ops@", "team@", "alerts@", "owner@", "fulfillment@", "support@"]
+    ) + rng.choice(["example.com", "myshop.test", "store.example"])
 
 
 def answer(trigger, conditions, actions, **extra):
-    return {"outcome": "workflow", "trigger": trigger, "conditions": conditions, "actions": actions, **extra}
+    return {
+        "outcome": "workflow",
+        "trigger": trigger,
+        "conditions": conditions,
+        "actions": actions,
+        **extra,
+    }
 
 
 @recipe("order")
@@ -67,23 +88,57 @@ def order_over(rng):
         f"I want every order {word} {amount} dollars to get the {tag} tag on the {target}.",
         f"{target} tag {tag} if order total {op} {amount}",
     ]
-    return texts, answer("order_created", [f"({AMOUNT} {op} {amount})"], [{"action": action, "tags": [tag]}]), ["op:" + op]
+    return (
+        texts,
+        answer("order_created", [f"({AMOUNT} {op} {amount})"], [{"action": action, "tags": [tag]}]),
+        ["op:" + op],
+    )
 
 
 @recipe("order")
 def order_not_equal_source(rng):
     source = rng.choice(["pos", "web", "shopify_draft_order"])
     tag = rng.choice(["online", "not-pos", "remote"])
-    texts = [f"Tag every order that did not come from {source} as {tag}.", f"If the order source isn't {source}, add tag {tag}"]
-    return texts, answer("order_created", [f"(order.sourceName != '{source}')"], [{"action": "add_order_tags", "tags": [tag]}]), ["op:!="]
+    texts = [
+        f"Tag every order that did not come from {source} as {tag}.",
+        f"If the order source isn't {source}, add tag {tag}",
+    ]
+    return (
+        texts,
+        answer(
+            "order_created",
+            [f"(order.sourceName != '{source}')"],
+            [{"action": "add_order_tags", "tags": [tag]}],
+        ),
+        ["op:!="],
+    )
 
 
 @recipe("order")
 def order_country(rng):
-    country, name = rng.choice([("CA", "Canada"), ("GB", "the UK"), ("DE", "Germany"), ("AU", "Australia"), ("FR", "France")])
+    country, name = rng.choice(
+        [
+            ("CA", "Canada"),
+            ("GB", "the UK"),
+            ("DE", "Germany"),
+            ("AU", "Australia"),
+            ("FR", "France"),
+        ]
+    )
     tag = rng.choice(["international", "export", "intl"])
-    texts = [f"Tag orders shipping to {name} with {tag}.", f"Orders going to {name} should get the tag {tag}"]
-    return texts, answer("order_created", [f"(order.shippingAddress.countryCodeV2 == '{country}')"], [{"action": "add_order_tags", "tags": [tag]}]), ["op:=="]
+    texts = [
+        f"Tag orders shipping to {name} with {tag}.",
+        f"Orders going to {name} should get the tag {tag}",
+    ]
+    return (
+        texts,
+        answer(
+            "order_created",
+            [f"(order.shippingAddress.countryCodeV2 == '{country}')"],
+            [{"action": "add_order_tags", "tags": [tag]}],
+        ),
+        ["op:=="],
+    )
 
 
 @recipe("order")
@@ -93,7 +148,15 @@ def order_countries_in(rng):
     tag = "outside-eu-core" if negate else "eu"
     op = "not_in?" if negate else "in?"
     texts = [f"Tag orders {'not ' if negate else ''}shipping to {', '.join(countries)} as {tag}."]
-    return texts, answer("order_created", [f"(order.shippingAddress.countryCodeV2 {op} '{','.join(countries)}')"], [{"action": "add_order_tags", "tags": [tag]}]), ["op:" + op]
+    return (
+        texts,
+        answer(
+            "order_created",
+            [f"(order.shippingAddress.countryCodeV2 {op} '{','.join(countries)}')"],
+            [{"action": "add_order_tags", "tags": [tag]}],
+        ),
+        ["op:" + op],
+    )
 
 
 @recipe("order")
@@ -102,9 +165,19 @@ def order_note_keyword(rng):
     negate = rng.random() < 0.3
     op = "not_include?" if negate else "include?"
     tag = f"no-{word}" if negate else word
-    texts = [f"If the order note {'does not mention' if negate else 'mentions'} '{word}', tag the order {tag}.",
-             f"Add the tag {tag} when the note {'lacks' if negate else 'contains'} the word {word}"]
-    return texts, answer("order_created", [f"(order.note {op} '{word}')"], [{"action": "add_order_tags", "tags": [tag]}]), ["op:" + op]
+    texts = [
+        f"If the order note {'does not mention' if negate else 'mentions'} '{word}', tag the order {tag}.",
+        f"Add the tag {tag} when the note {'lacks' if negate else 'contains'} the word {word}",
+    ]
+    return (
+        texts,
+        answer(
+            "order_created",
+            [f"(order.note {op} '{word}')"],
+            [{"action": "add_order_tags", "tags": [tag]}],
+        ),
+        ["op:" + op],
+    )
 
 
 @recipe("order")
@@ -113,8 +186,18 @@ def order_email_domain(rng):
     negate = rng.random() < 0.3
     op = "not_end_with?" if negate else "end_with?"
     tag = "non-" + domain.strip(".@").split(".")[0] if negate else domain.strip(".@").split(".")[0]
-    texts = [f"Tag orders whose email {'does not end' if negate else 'ends'} with {domain} as {tag}."]
-    return texts, answer("order_created", [f"(order.email {op} '{domain}')"], [{"action": "add_order_tags", "tags": [tag]}]), ["op:" + op]
+    texts = [
+        f"Tag orders whose email {'does not end' if negate else 'ends'} with {domain} as {tag}."
+    ]
+    return (
+        texts,
+        answer(
+            "order_created",
+            [f"(order.email {op} '{domain}')"],
+            [{"action": "add_order_tags", "tags": [tag]}],
+        ),
+        ["op:" + op],
+    )
 
 
 @recipe("order")
@@ -123,8 +206,18 @@ def order_name_prefix(rng):
     negate = rng.random() < 0.3
     op = "not_start_with?" if negate else "start_with?"
     tag = rng.choice(["channel-a", "b2b", "regional", "test"])
-    texts = [f"When an order number {'does not start' if negate else 'starts'} with {prefix}, tag it {tag}."]
-    return texts, answer("order_created", [f"(order.name {op} '{prefix}')"], [{"action": "add_order_tags", "tags": [tag]}]), ["op:" + op]
+    texts = [
+        f"When an order number {'does not start' if negate else 'starts'} with {prefix}, tag it {tag}."
+    ]
+    return (
+        texts,
+        answer(
+            "order_created",
+            [f"(order.name {op} '{prefix}')"],
+            [{"action": "add_order_tags", "tags": [tag]}],
+        ),
+        ["op:" + op],
+    )
 
 
 @recipe("order")
@@ -132,8 +225,19 @@ def order_discount_codes(rng):
     used = rng.random() < 0.5
     op = "not_empty_and_not_nil?" if used else "empty_or_nil?"
     tag = "discounted" if used else "full-price"
-    texts = [f"Tag orders that {'used' if used else 'used no'} discount code as {tag}.", f"{tag} tag for orders {'with' if used else 'without'} a discount code"]
-    return texts, answer("order_created", [f"(order.discountCodes {op})"], [{"action": "add_order_tags", "tags": [tag]}]), ["op:" + op]
+    texts = [
+        f"Tag orders that {'used' if used else 'used no'} discount code as {tag}.",
+        f"{tag} tag for orders {'with' if used else 'without'} a discount code",
+    ]
+    return (
+        texts,
+        answer(
+            "order_created",
+            [f"(order.discountCodes {op})"],
+            [{"action": "add_order_tags", "tags": [tag]}],
+        ),
+        ["op:" + op],
+    )
 
 
 @recipe("order")
@@ -142,15 +246,30 @@ def order_no_shipping(rng):
     op = "nil?" if missing else "not_nil?"
     tag = "no-shipping" if missing else "ships"
     texts = [f"Tag orders {'without' if missing else 'with'} a shipping address as {tag}."]
-    return texts, answer("order_created", [f"(order.shippingAddress {op})"], [{"action": "add_order_tags", "tags": [tag]}]), ["op:" + op]
+    return (
+        texts,
+        answer(
+            "order_created",
+            [f"(order.shippingAddress {op})"],
+            [{"action": "add_order_tags", "tags": [tag]}],
+        ),
+        ["op:" + op],
+    )
 
 
 @recipe("lists")
 def order_product_tag_any(rng):
     tag = rng.choice(["presale", "preorder", "fragile", "clearance"])
-    texts = [f"Tag the order {tag} if any product in it is tagged {tag}.", f"Orders containing a {tag} product should be tagged {tag}"]
+    texts = [
+        f"Tag the order {tag} if any product in it is tagged {tag}.",
+        f"Orders containing a {tag} product should be tagged {tag}",
+    ]
     cond = f"(order.lineItems any? |li| (li.product.tags any? |t| (t == '{tag}')))"
-    return texts, answer("order_created", [cond], [{"action": "add_order_tags", "tags": [tag]}]), ["op:any?", "lists"]
+    return (
+        texts,
+        answer("order_created", [cond], [{"action": "add_order_tags", "tags": [tag]}]),
+        ["op:any?", "lists"],
+    )
 
 
 @recipe("lists")
@@ -159,7 +278,11 @@ def order_all_items_type(rng):
     tag = kind.lower().replace(" ", "-")
     texts = [f"If every item in the order is a {kind} product, tag the order {tag}-only."]
     cond = f"(order.lineItems all? |li| (li.product.productType == '{kind}'))"
-    return texts, answer("order_created", [cond], [{"action": "add_order_tags", "tags": [f"{tag}-only"]}]), ["op:all?", "lists"]
+    return (
+        texts,
+        answer("order_created", [cond], [{"action": "add_order_tags", "tags": [f"{tag}-only"]}]),
+        ["op:all?", "lists"],
+    )
 
 
 @recipe("lists")
@@ -167,7 +290,15 @@ def order_no_item_vendor(rng):
     vendor = rng.choice(["Acme", "Globex", "Initech"])
     texts = [f"Tag orders with no {vendor} items as no-{vendor.lower()}."]
     cond = f"(order.lineItems none? |li| (li.vendor == '{vendor}'))"
-    return texts, answer("order_created", [cond], [{"action": "add_order_tags", "tags": [f"no-{vendor.lower()}"]}]), ["op:none?", "lists"]
+    return (
+        texts,
+        answer(
+            "order_created",
+            [cond],
+            [{"action": "add_order_tags", "tags": [f"no-{vendor.lower()}"]}],
+        ),
+        ["op:none?", "lists"],
+    )
 
 
 @recipe("risk")
@@ -182,66 +313,162 @@ def risk_action(rng):
         verb = "cancel, refund and restock"
     else:
         to = email(rng)
-        actions = [{"action": "send_internal_email", "to": to, "subject": "Risky order {{order.name}}", "body": "Please review {{order.name}}."}]
+        actions = [
+            {
+                "action": "send_internal_email",
+                "to": to,
+                "subject": "Risky order {{order.name}}",
+                "body": "Please review {{order.name}}.",
+            }
+        ]
         verb = f"email {to} about"
-    texts = [f"{verb.capitalize()} orders with {level.lower()} fraud risk.", f"When risk analysis says {level.lower()}, {verb} the order"]
-    return texts, answer("order_risk_analyzed", [f"(order.riskLevel == '{level}')"], actions), ["risk"]
+    texts = [
+        f"{verb.capitalize()} orders with {level.lower()} fraud risk.",
+        f"When risk analysis says {level.lower()}, {verb} the order",
+    ]
+    return (
+        texts,
+        answer("order_risk_analyzed", [f"(order.riskLevel == '{level}')"], actions),
+        ["risk"],
+    )
 
 
 @recipe("payments")
 def capture_authorized(rng):
-    texts = ["Capture payment automatically for authorized orders.", "Auto-capture when the payment is authorized"]
-    return texts, answer("order_created", ["(order.displayFinancialStatus == 'AUTHORIZED')"], [{"action": "capture_payment"}]), ["payments"]
+    texts = [
+        "Capture payment automatically for authorized orders.",
+        "Auto-capture when the payment is authorized",
+    ]
+    return (
+        texts,
+        answer(
+            "order_created",
+            ["(order.displayFinancialStatus == 'AUTHORIZED')"],
+            [{"action": "capture_payment"}],
+        ),
+        ["payments"],
+    )
 
 
 @recipe("payments")
 def paid_metafield(rng):
     amount, tier = money(rng), rng.choice(["gold", "silver", "platinum"])
-    texts = [f"When an order over ${amount} is paid, set the customer's loyalty.tier metafield to {tier}."]
-    actions = [{"action": "update_customer_metafield", "namespace": "loyalty", "key": "tier", "value": tier, "type": "single_line_text_field"}]
+    texts = [
+        f"When an order over ${amount} is paid, set the customer's loyalty.tier metafield to {tier}."
+    ]
+    actions = [
+        {
+            "action": "update_customer_metafield",
+            "namespace": "loyalty",
+            "key": "tier",
+            "value": tier,
+            "type": "single_line_text_field",
+        }
+    ]
     return texts, answer("order_paid", [f"({AMOUNT} > {amount})"], actions), ["metafield", "op:>"]
 
 
 @recipe("customer")
 def customer_spent(rng):
     amount, tag = money(rng) * 2, tag_word(rng)
-    texts = [f"Tag customers {tag} once they have spent ${amount} or more.", f"Customers with lifetime spend of at least {amount} get the tag {tag}"]
-    return texts, answer("order_paid", [f"(order.customer.amountSpent.amount >= {amount})"], [{"action": "add_customer_tags", "tags": [tag]}]), ["op:>="]
+    texts = [
+        f"Tag customers {tag} once they have spent ${amount} or more.",
+        f"Customers with lifetime spend of at least {amount} get the tag {tag}",
+    ]
+    return (
+        texts,
+        answer(
+            "order_paid",
+            [f"(order.customer.amountSpent.amount >= {amount})"],
+            [{"action": "add_customer_tags", "tags": [tag]}],
+        ),
+        ["op:>="],
+    )
 
 
 @recipe("customer")
 def customer_orders_count(rng):
     n = rng.choice([2, 3, 5, 10])
-    texts = [f"Tag customers with more than {n} orders as repeat.", f"Repeat buyer tag when order count > {n}"]
-    return texts, answer("order_paid", [f"(order.customer.numberOfOrders > {n})"], [{"action": "add_customer_tags", "tags": ["repeat"]}]), ["op:>"]
+    texts = [
+        f"Tag customers with more than {n} orders as repeat.",
+        f"Repeat buyer tag when order count > {n}",
+    ]
+    return (
+        texts,
+        answer(
+            "order_paid",
+            [f"(order.customer.numberOfOrders > {n})"],
+            [{"action": "add_customer_tags", "tags": ["repeat"]}],
+        ),
+        ["op:>"],
+    )
 
 
 @recipe("customer")
 def new_customer(rng):
     tag = rng.choice(["new", "welcome", "first-timer"])
     texts = [f"Tag every new customer {tag}.", f"Add {tag} to customers when they sign up"]
-    return texts, answer("customer_created", [], [{"action": "add_customer_tags", "tags": [tag]}]), ["no-condition"]
+    return (
+        texts,
+        answer("customer_created", [], [{"action": "add_customer_tags", "tags": [tag]}]),
+        ["no-condition"],
+    )
 
 
 @recipe("customer")
 def customer_subscribed(rng):
-    texts = ["Tag new customers who accept email marketing as subscriber.", "If a new customer subscribes to emails, tag them subscriber"]
-    return texts, answer("customer_created", ["(customer.emailMarketingConsent.marketingState == 'SUBSCRIBED')"], [{"action": "add_customer_tags", "tags": ["subscriber"]}]), ["op:=="]
+    texts = [
+        "Tag new customers who accept email marketing as subscriber.",
+        "If a new customer subscribes to emails, tag them subscriber",
+    ]
+    return (
+        texts,
+        answer(
+            "customer_created",
+            ["(customer.emailMarketingConsent.marketingState == 'SUBSCRIBED')"],
+            [{"action": "add_customer_tags", "tags": ["subscriber"]}],
+        ),
+        ["op:=="],
+    )
 
 
 @recipe("customer")
 def tagged_vip_email(rng):
     to = email(rng)
-    texts = [f"When a customer is tagged VIP, email {to}.", f"Notify {to} whenever someone gets the VIP tag"]
-    actions = [{"action": "send_internal_email", "to": to, "subject": "New VIP", "body": "{{customer.email}} is now VIP."}]
-    return texts, answer("customer_tags_added", ["(tags any? |t| (t == 'VIP'))"], actions), ["op:any?", "email"]
+    texts = [
+        f"When a customer is tagged VIP, email {to}.",
+        f"Notify {to} whenever someone gets the VIP tag",
+    ]
+    actions = [
+        {
+            "action": "send_internal_email",
+            "to": to,
+            "subject": "New VIP",
+            "body": "{{customer.email}} is now VIP.",
+        }
+    ]
+    return (
+        texts,
+        answer("customer_tags_added", ["(tags any? |t| (t == 'VIP'))"], actions),
+        ["op:any?", "email"],
+    )
 
 
 @recipe("customer")
 def joined_segment_note(rng):
     segment = rng.choice(["Wholesale", "Lapsed", "High value"])
-    texts = [f"When a customer joins the {segment} segment, set their note to 'Segment: {segment}'."]
-    return texts, answer("customer_joined_segment", [f"(segment.name == '{segment}')"], [{"action": "update_customer_note", "note": f"Segment: {segment}"}]), ["op:=="]
+    texts = [
+        f"When a customer joins the {segment} segment, set their note to 'Segment: {segment}'."
+    ]
+    return (
+        texts,
+        answer(
+            "customer_joined_segment",
+            [f"(segment.name == '{segment}')"],
+            [{"action": "update_customer_note", "note": f"Segment: {segment}"}],
+        ),
+        ["op:=="],
+    )
 
 
 @recipe("customer")
@@ -249,42 +476,102 @@ def abandoned_checkout(rng):
     amount = money(rng)
     texts = [f"Tag customers who abandon a checkout worth more than ${amount} as abandoned-cart."]
     cond = f"(abandonment.abandonedCheckoutPayload.totalPriceSet.shopMoney.amount > {amount})"
-    return texts, answer("customer_abandonment", [cond], [{"action": "add_customer_tags", "tags": ["abandoned-cart"]}]), ["op:>"]
+    return (
+        texts,
+        answer(
+            "customer_abandonment",
+            [cond],
+            [{"action": "add_customer_tags", "tags": ["abandoned-cart"]}],
+        ),
+        ["op:>"],
+    )
 
 
 @recipe("product")
 def product_archived(rng):
-    texts = ["When a product is archived, tag it discontinued.", "Archived products should get the discontinued tag"]
-    return texts, answer("product_status_updated", ["(product.status == 'ARCHIVED')"], [{"action": "add_product_tags", "tags": ["discontinued"]}]), ["op:=="]
+    texts = [
+        "When a product is archived, tag it discontinued.",
+        "Archived products should get the discontinued tag",
+    ]
+    return (
+        texts,
+        answer(
+            "product_status_updated",
+            ["(product.status == 'ARCHIVED')"],
+            [{"action": "add_product_tags", "tags": ["discontinued"]}],
+        ),
+        ["op:=="],
+    )
 
 
 @recipe("product")
 def product_vendor(rng):
     vendor = rng.choice(["Acme", "Globex", "Umbrella"])
-    texts = [f"Tag new products from {vendor} with {vendor.lower()}.", f"New {vendor} products get tag {vendor.lower()}"]
-    return texts, answer("product_created", [f"(product.vendor == '{vendor}')"], [{"action": "add_product_tags", "tags": [vendor.lower()]}]), ["op:=="]
+    texts = [
+        f"Tag new products from {vendor} with {vendor.lower()}.",
+        f"New {vendor} products get tag {vendor.lower()}",
+    ]
+    return (
+        texts,
+        answer(
+            "product_created",
+            [f"(product.vendor == '{vendor}')"],
+            [{"action": "add_product_tags", "tags": [vendor.lower()]}],
+        ),
+        ["op:=="],
+    )
 
 
 @recipe("product")
 def product_draft_on_create(rng):
-    texts = ["Set every new product to draft until we review it.", "New products should start as drafts"]
-    return texts, answer("product_created", [], [{"action": "update_product_status", "status": "DRAFT"}]), ["no-condition"]
+    texts = [
+        "Set every new product to draft until we review it.",
+        "New products should start as drafts",
+    ]
+    return (
+        texts,
+        answer("product_created", [], [{"action": "update_product_status", "status": "DRAFT"}]),
+        ["no-condition"],
+    )
 
 
 @recipe("inventory")
 def low_stock(rng):
     n, to = rng.choice([3, 5, 10, 20]), email(rng)
-    texts = [f"Email {to} when a variant's inventory drops below {n}.", f"Low stock alert to {to} under {n} units"]
+    texts = [
+        f"Email {to} when a variant's inventory drops below {n}.",
+        f"Low stock alert to {to} under {n} units",
+    ]
     cond = f"((productVariant.inventoryQuantity < {n}) && (inventoryQuantityPrior >= {n}))"
-    actions = [{"action": "send_internal_email", "to": to, "subject": "Low stock: {{product.title}}", "body": "{{productVariant.sku}} is below " + str(n) + "."}]
-    return texts, answer("product_variant_inventory_quantity_changed", [cond], actions), ["inventory", "multi-condition", "op:&&"]
+    actions = [
+        {
+            "action": "send_internal_email",
+            "to": to,
+            "subject": "Low stock: {{product.title}}",
+            "body": "{{productVariant.sku}} is below " + str(n) + ".",
+        }
+    ]
+    return (
+        texts,
+        answer("product_variant_inventory_quantity_changed", [cond], actions),
+        ["inventory", "multi-condition", "op:&&"],
+    )
 
 
 @recipe("inventory")
 def out_of_stock_unpublish(rng):
-    texts = ["Unpublish a product when its variant sells out.", "Hide products from the store once stock hits zero"]
+    texts = [
+        "Unpublish a product when its variant sells out.",
+        "Hide products from the store once stock hits zero",
+    ]
     cond = "((productVariant.inventoryQuantity <= 0) && (inventoryQuantityPrior > 0))"
-    return texts, answer("product_variant_inventory_quantity_changed", [cond], [{"action": "unpublish_product"}]), ["inventory", "multi-condition", "op:<="]
+    return (
+        texts,
+        answer(
+            "product_variant_inventory_quantity_changed", [cond], [{"action": "unpublish_product"}]
+        ),
+        ["inventory", "multi-condition", "op:<="],
+    )
 
 
 @recipe("order")
@@ -292,128 +579,350 @@ def either_or(rng):
     amount, word = money(rng) * 2, rng.choice(["express", "rush"])
     texts = [f"Tag an order priority if it is over ${amount} or its note mentions {word}."]
     cond = f"(({AMOUNT} > {amount}) || (order.note include? '{word}'))"
-    return texts, answer("order_created", [cond], [{"action": "add_order_tags", "tags": ["priority"]}]), ["multi-condition", "op:||"]
+    return (
+        texts,
+        answer("order_created", [cond], [{"action": "add_order_tags", "tags": ["priority"]}]),
+        ["multi-condition", "op:||"],
+    )
 
 
 @recipe("order")
 def province_and_amount(rng):
-    province, amount = rng.choice([("CA", "California"), ("NY", "New York"), ("ON", "Ontario")]), money(rng)
+    province, amount = (
+        rng.choice([("CA", "California"), ("NY", "New York"), ("ON", "Ontario")]),
+        money(rng),
+    )
     texts = [f"Tag orders from {province[1]} over ${amount} as regional-high-value."]
     cond = f"((order.shippingAddress.provinceCode == '{province[0]}') && ({AMOUNT} > {amount}))"
-    return texts, answer("order_created", [cond], [{"action": "add_order_tags", "tags": ["regional-high-value"]}]), ["multi-condition", "op:&&"]
+    return (
+        texts,
+        answer(
+            "order_created", [cond], [{"action": "add_order_tags", "tags": ["regional-high-value"]}]
+        ),
+        ["multi-condition", "op:&&"],
+    )
 
 
 @recipe("order")
 def multi_action_big(rng):
     amount, to = money(rng) * 4, email(rng)
-    texts = [f"For orders over ${amount}: tag the order review, tag the customer big-spender and email {to}."]
-    actions = [{"action": "add_order_tags", "tags": ["review"]}, {"action": "add_customer_tags", "tags": ["big-spender"]},
-               {"action": "send_internal_email", "to": to, "subject": "Big order {{order.name}}", "body": "Total {{order.totalPriceSet.shopMoney.amount}}"}]
-    return texts, answer("order_created", [f"({AMOUNT} > {amount})"], actions), ["multi-action", "op:>"]
+    texts = [
+        f"For orders over ${amount}: tag the order review, tag the customer big-spender and email {to}."
+    ]
+    actions = [
+        {"action": "add_order_tags", "tags": ["review"]},
+        {"action": "add_customer_tags", "tags": ["big-spender"]},
+        {
+            "action": "send_internal_email",
+            "to": to,
+            "subject": "Big order {{order.name}}",
+            "body": "Total {{order.totalPriceSet.shopMoney.amount}}",
+        },
+    ]
+    return (
+        texts,
+        answer("order_created", [f"({AMOUNT} > {amount})"], actions),
+        ["multi-action", "op:>"],
+    )
 
 
 @recipe("order")
 def webhook(rng):
     amount = money(rng) * 10
-    texts = [f"Send a POST to https://hooks.example.com/orders with the order name for orders over ${amount}."]
-    actions = [{"action": "send_http_request", "method": "POST", "url": "https://hooks.example.com/orders",
-                "headers": '[{"key": "Content-Type", "value": "application/json"}]', "body": '{"order": "{{order.name}}"}'}]
+    texts = [
+        f"Send a POST to https://hooks.example.com/orders with the order name for orders over ${amount}."
+    ]
+    actions = [
+        {
+            "action": "send_http_request",
+            "method": "POST",
+            "url": "https://hooks.example.com/orders",
+            "headers": '[{"key": "Content-Type", "value": "application/json"}]',
+            "body": '{"order": "{{order.name}}"}',
+        }
+    ]
     return texts, answer("order_created", [f"({AMOUNT} > {amount})"], actions), ["http"]
 
 
 @recipe("fulfillment")
 def fulfilled_archive(rng):
-    texts = ["Archive orders once they are fulfilled and paid.", "Close paid orders after fulfillment"]
-    return texts, answer("order_fulfilled", ["(order.displayFinancialStatus == 'PAID')"], [{"action": "archive_order"}]), ["op:=="]
+    texts = [
+        "Archive orders once they are fulfilled and paid.",
+        "Close paid orders after fulfillment",
+    ]
+    return (
+        texts,
+        answer(
+            "order_fulfilled",
+            ["(order.displayFinancialStatus == 'PAID')"],
+            [{"action": "archive_order"}],
+        ),
+        ["op:=="],
+    )
 
 
 @recipe("fulfillment")
 def fulfillment_created_note(rng):
     carrier = rng.choice(["UPS", "DHL", "FedEx"])
-    texts = [f"When a fulfillment ships with {carrier}, add the order note 'Shipped with {carrier}'."]
-    return texts, answer("fulfillment_created", [f"(fulfillment.trackingCompany == '{carrier}')"], [{"action": "update_order_note", "note": f"Shipped with {carrier}"}]), ["op:=="]
+    texts = [
+        f"When a fulfillment ships with {carrier}, add the order note 'Shipped with {carrier}'."
+    ]
+    return (
+        texts,
+        answer(
+            "fulfillment_created",
+            [f"(fulfillment.trackingCompany == '{carrier}')"],
+            [{"action": "update_order_note", "note": f"Shipped with {carrier}"}],
+        ),
+        ["op:=="],
+    )
 
 
 @recipe("refund")
 def refund_tag(rng):
-    texts = ["When a refund is issued, tag the customer had-refund.", "Tag customers who got a refund"]
-    return texts, answer("refund_created", [], [{"action": "add_customer_tags", "tags": ["had-refund"]}]), ["no-condition"]
+    texts = [
+        "When a refund is issued, tag the customer had-refund.",
+        "Tag customers who got a refund",
+    ]
+    return (
+        texts,
+        answer("refund_created", [], [{"action": "add_customer_tags", "tags": ["had-refund"]}]),
+        ["no-condition"],
+    )
 
 
 @recipe("order")
 def cancelled_note(rng):
-    texts = ["When an order is cancelled, tag the customer had-cancellation.", "Customers who cancel get tag had-cancellation"]
-    return texts, answer("order_cancelled", [], [{"action": "add_customer_tags", "tags": ["had-cancellation"]}]), ["no-condition"]
+    texts = [
+        "When an order is cancelled, tag the customer had-cancellation.",
+        "Customers who cancel get tag had-cancellation",
+    ]
+    return (
+        texts,
+        answer(
+            "order_cancelled", [], [{"action": "add_customer_tags", "tags": ["had-cancellation"]}]
+        ),
+        ["no-condition"],
+    )
 
 
 @recipe("draft")
 def draft_tag(rng):
     texts = ["Tag every new draft order quote.", "Draft orders should be tagged quote when created"]
-    return texts, answer("draft_order_created", [], [{"action": "add_draft_order_tags", "tags": ["quote"]}]), ["no-condition"]
+    return (
+        texts,
+        answer("draft_order_created", [], [{"action": "add_draft_order_tags", "tags": ["quote"]}]),
+        ["no-condition"],
+    )
 
 
 @recipe("collection")
 def collection_email(rng):
     to = email(rng)
     texts = [f"Email {to} whenever a collection is created."]
-    actions = [{"action": "send_internal_email", "to": to, "subject": "New collection", "body": "{{collection.title}} was created."}]
+    actions = [
+        {
+            "action": "send_internal_email",
+            "to": to,
+            "subject": "New collection",
+            "body": "{{collection.title}} was created.",
+        }
+    ]
     return texts, answer("collection_created", [], actions), ["no-condition", "email"]
 
 
 @recipe("order-tags")
 def order_tag_added_hold(rng):
-    texts = ["When an order gets the tag hold, put its fulfillment on hold.", "Hold fulfillment if someone tags an order hold"]
+    texts = [
+        "When an order gets the tag hold, put its fulfillment on hold.",
+        "Hold fulfillment if someone tags an order hold",
+    ]
     actions = [{"action": "hold_fulfillment_order", "reason": "OTHER"}]
-    return texts, answer("order_tags_added", ["(tags any? |t| (t == 'hold'))"], actions), ["op:any?"]
+    return (
+        texts,
+        answer("order_tags_added", ["(tags any? |t| (t == 'hold'))"], actions),
+        ["op:any?"],
+    )
 
 
 def build_special(kind: str, rng: random.Random) -> tuple[list[str], dict, list[str]]:
     """Workflows the compact form cannot express: for-each and scheduled ones (full documents)."""
     if kind == "foreach":
         tag = rng.choice(["sold", "popular", "in-demand", "bestseller", "moving", "reorder"])
-        data = {"__metadata": {"version": 0.1}, "root": {"workflow_name": "", "patched_fields": [], "steps": [
-            {"step_id": "trigger", "task_id": "shopify::admin::order_paid", "task_version": "0.1", "task_type": "TRIGGER", "config_field_values": []},
-            {"step_id": "loop", "task_id": "shopify::flow::foreach", "task_version": "0.1", "task_type": "FOREACH",
-             "config_field_values": [{"config_field_id": "list", "value": "order.lineItems"}, {"config_field_id": "item", "value": "li"}]},
-            {"step_id": "tag", "task_id": "shopify::admin::add_product_tags", "task_version": "0.1", "task_type": "ACTION",
-             "config_field_values": [{"config_field_id": "product_id", "value": "{{li.product.id}}"}, {"config_field_id": "tags", "value": json.dumps([tag])}]}],
-            "links": [{"from_step_id": "trigger", "from_port_id": "output", "to_step_id": "loop", "to_port_id": "input"},
-                      {"from_step_id": "loop", "from_port_id": "loop_body", "to_step_id": "tag", "to_port_id": "input"}]}}
-        return [f"When an order is paid, tag every product in it {tag}.", f"Tag each product of a paid order as {tag}"], data, ["foreach", "lists"]
-    to, (rule, when) = email(rng), rng.choice([("FREQ=WEEKLY;BYDAY=MO", "Every Monday"), ("FREQ=DAILY", "Every day"), ("FREQ=MONTHLY;BYMONTHDAY=1", "On the first of each month")])
+        data = {
+            "__metadata": {"version": 0.1},
+            "root": {
+                "workflow_name": "",
+                "patched_fields": [],
+                "steps": [
+                    {
+                        "step_id": "trigger",
+                        "task_id": "shopify::admin::order_paid",
+                        "task_version": "0.1",
+                        "task_type": "TRIGGER",
+                        "config_field_values": [],
+                    },
+                    {
+                        "step_id": "loop",
+                        "task_id": "shopify::flow::foreach",
+                        "task_version": "0.1",
+                        "task_type": "FOREACH",
+                        "config_field_values": [
+                            {"config_field_id": "list", "value": "order.lineItems"},
+                            {"config_field_id": "item", "value": "li"},
+                        ],
+                    },
+                    {
+                        "step_id": "tag",
+                        "task_id": "shopify::admin::add_product_tags",
+                        "task_version": "0.1",
+                        "task_type": "ACTION",
+                        "config_field_values": [
+                            {"config_field_id": "product_id", "value": "{{li.product.id}}"},
+                            {"config_field_id": "tags", "value": json.dumps([tag])},
+                        ],
+                    },
+                ],
+                "links": [
+                    {
+                        "from_step_id": "trigger",
+                        "from_port_id": "output",
+                        "to_step_id": "loop",
+                        "to_port_id": "input",
+                    },
+                    {
+                        "from_step_id": "loop",
+                        "from_port_id": "loop_body",
+                        "to_step_id": "tag",
+                        "to_port_id": "input",
+                    },
+                ],
+            },
+        }
+        return (
+            [
+                f"When an order is paid, tag every product in it {tag}.",
+                f"Tag each product of a paid order as {tag}",
+            ],
+            data,
+            ["foreach", "lists"],
+        )
+    to, (rule, when) = (
+        email(rng),
+        rng.choice(
+            [
+                ("FREQ=WEEKLY;BYDAY=MO", "Every Monday"),
+                ("FREQ=DAILY", "Every day"),
+                ("FREQ=MONTHLY;BYMONTHDAY=1", "On the first of each month"),
+            ]
+        ),
+    )
     tag = rng.choice(["low-stock", "clearance", "review"])
-    data = {"__metadata": {"version": 0.1}, "root": {"workflow_name": "", "patched_fields": [], "steps": [
-        {"step_id": "trigger", "task_id": "shopify::admin::scheduled_time", "task_version": "0.1", "task_type": "TRIGGER",
-         "config_field_values": [{"config_field_id": "recurrence", "value": rule}]},
-        {"step_id": "fetch", "task_id": "shopify::admin::get_product_data", "task_version": "0.1", "task_type": "ACTION",
-         "config_field_values": [{"config_field_id": "query", "value": f"tag:{tag}"}]},
-        {"step_id": "count", "task_id": "shopify::admin::count", "task_version": "0.1", "task_type": "ACTION",
-         "config_field_values": [{"config_field_id": "list", "value": "getProductData"}]},
-        {"step_id": "mail", "task_id": "shopify::admin::send_internal_email", "task_version": "0.1", "task_type": "ACTION",
-         "config_field_values": [{"config_field_id": "to", "value": to}, {"config_field_id": "subject", "value": f"{tag} report"},
-                                 {"config_field_id": "body", "value": "{{count}} products are tagged " + tag + "."}]}],
-        "links": [{"from_step_id": "trigger", "from_port_id": "output", "to_step_id": "fetch", "to_port_id": "input"},
-                  {"from_step_id": "fetch", "from_port_id": "output", "to_step_id": "count", "to_port_id": "input"},
-                  {"from_step_id": "count", "from_port_id": "output", "to_step_id": "mail", "to_port_id": "input"}]}}
+    data = {
+        "__metadata": {"version": 0.1},
+        "root": {
+            "workflow_name": "",
+            "patched_fields": [],
+            "steps": [
+                {
+                    "step_id": "trigger",
+                    "task_id": "shopify::admin::scheduled_time",
+                    "task_version": "0.1",
+                    "task_type": "TRIGGER",
+                    "config_field_values": [{"config_field_id": "recurrence", "value": rule}],
+                },
+                {
+                    "step_id": "fetch",
+                    "task_id": "shopify::admin::get_product_data",
+                    "task_version": "0.1",
+                    "task_type": "ACTION",
+                    "config_field_values": [{"config_field_id": "query", "value": f"tag:{tag}"}],
+                },
+                {
+                    "step_id": "count",
+                    "task_id": "shopify::admin::count",
+                    "task_version": "0.1",
+                    "task_type": "ACTION",
+                    "config_field_values": [{"config_field_id": "list", "value": "getProductData"}],
+                },
+                {
+                    "step_id": "mail",
+                    "task_id": "shopify::admin::send_internal_email",
+                    "task_version": "0.1",
+                    "task_type": "ACTION",
+                    "config_field_values": [
+                        {"config_field_id": "to", "value": to},
+                        {"config_field_id": "subject", "value": f"{tag} report"},
+                        {
+                            "config_field_id": "body",
+                            "value": "{{count}} products are tagged " + tag + ".",
+                        },
+                    ],
+                },
+            ],
+            "links": [
+                {
+                    "from_step_id": "trigger",
+                    "from_port_id": "output",
+                    "to_step_id": "fetch",
+                    "to_port_id": "input",
+                },
+                {
+                    "from_step_id": "fetch",
+                    "from_port_id": "output",
+                    "to_step_id": "count",
+                    "to_port_id": "input",
+                },
+                {
+                    "from_step_id": "count",
+                    "from_port_id": "output",
+                    "to_step_id": "mail",
+                    "to_port_id": "input",
+                },
+            ],
+        },
+    }
     return [f"{when}, email {to} how many products are tagged {tag}."], data, ["scheduled", "email"]
 
 
 CLARIFY = [
-    "Tag my best customers.", "Do something when big orders come in.", "Let me know about risky stuff.",
-    "Automate my inventory.", "Make VIPs feel special.", "Handle refunds better.", "Notify me about orders.",
-    "Tag products that sell well.", "Clean up old orders.", "Flag suspicious customers.", "Send an alert when stock is low.",
-    "Tag orders from abroad.", "Email the team about large orders.", "Reward loyal customers.", "Watch out for fraud.",
-    "Mark important orders.", "Tag customers after a while.", "Do the usual thing for wholesale orders.",
-    "Set up the automation we talked about.", "Tag orders over the limit.",
+    "Tag my best customers.",
+    "Do something when big orders come in.",
+    "Let me know about risky stuff.",
+    "Automate my inventory.",
+    "Make VIPs feel special.",
+    "Handle refunds better.",
+    "Notify me about orders.",
+    "Tag products that sell well.",
+    "Clean up old orders.",
+    "Flag suspicious customers.",
+    "Send an alert when stock is low.",
+    "Tag orders from abroad.",
+    "Email the team about large orders.",
+    "Reward loyal customers.",
+    "Watch out for fraud.",
+    "Mark important orders.",
+    "Tag customers after a while.",
+    "Do the usual thing for wholesale orders.",
+    "Set up the automation we talked about.",
+    "Tag orders over the limit.",
 ]
 REFUSE = [
-    "Change my theme colour to pink.", "Reply to every product review automatically with a thank-you.",
-    "Lower my prices whenever a competitor's site is cheaper.", "Post every new product to Instagram.",
-    "Text customers by SMS when their order ships.", "Call the customer when an order is cancelled.",
-    "Translate my whole store into Japanese.", "Design a new logo when we hit 1000 orders.",
-    "Write blog posts about new products.", "Print packing slips on my office printer.",
-    "Give me a weekly chart of sales in Google Sheets with forecasts.", "Delete all customers who never ordered.",
-    "Refund every order automatically, no questions.", "Move my store to another platform.", "Read my email inbox and create orders.",
+    "Change my theme colour to pink.",
+    "Reply to every product review automatically with a thank-you.",
+    "Lower my prices whenever a competitor's site is cheaper.",
+    "Post every new product to Instagram.",
+    "Text customers by SMS when their order ships.",
+    "Call the customer when an order is cancelled.",
+    "Translate my whole store into Japanese.",
+    "Design a new logo when we hit 1000 orders.",
+    "Write blog posts about new products.",
+    "Print packing slips on my office printer.",
+    "Give me a weekly chart of sales in Google Sheets with forecasts.",
+    "Delete all customers who never ordered.",
+    "Refund every order automatically, no questions.",
+    "Move my store to another platform.",
+    "Read my email inbox and create orders.",
 ]
 STYLES = ["conditional", "imperative", "goal", "terse"]
 
@@ -421,8 +930,16 @@ STYLES = ["conditional", "imperative", "goal", "terse"]
 def complexity(data: dict) -> str:
     steps = data["root"]["steps"]
     conds = sum(s["task_type"] == "CONDITION" for s in steps)
-    multi = any("&&" in c["value"] or "||" in c["value"] or "any?" in c["value"] for s in steps for c in s["config_field_values"] if s["task_type"] == "CONDITION")
-    if any(s["task_type"] in ("FOREACH",) for s in steps) or sum(s["task_type"] == "ACTION" for s in steps) > 2:
+    multi = any(
+        "&&" in c["value"] or "||" in c["value"] or "any?" in c["value"]
+        for s in steps
+        for c in s["config_field_values"]
+        if s["task_type"] == "CONDITION"
+    )
+    if (
+        any(s["task_type"] in ("FOREACH",) for s in steps)
+        or sum(s["task_type"] == "ACTION" for s in steps) > 2
+    ):
         return "complex"
     return "medium" if conds and multi else ("simple" if conds <= 1 else "medium")
 
@@ -442,9 +959,22 @@ def benchmark(rng: random.Random) -> list[dict]:
         workflow = to_workflow(ans, CATALOG, name=text[:60]).to_data()
         report = validate(to_workflow(ans, CATALOG), CATALOG)
         assert report.ok, (text, report.errors())
-        rows.append({"request": text, "expect": "workflow", "reference": workflow,
-                     "tags": sorted({f"family:{family}", f"trigger:{ans['trigger']}", f"style:{STYLES[style_index % 4]}",
-                                     f"complexity:{complexity(workflow)}", *tags})})
+        rows.append(
+            {
+                "request": text,
+                "expect": "workflow",
+                "reference": workflow,
+                "tags": sorted(
+                    {
+                        f"family:{family}",
+                        f"trigger:{ans['trigger']}",
+                        f"style:{STYLES[style_index % 4]}",
+                        f"complexity:{complexity(workflow)}",
+                        *tags,
+                    }
+                ),
+            }
+        )
     for kind, n in (("foreach", 8), ("scheduled", 8)):
         made = 0
         while made < n:
@@ -455,20 +985,51 @@ def benchmark(rng: random.Random) -> list[dict]:
             seen.add(text)
             from evalwheel_flow.workflow import Workflow
 
-            assert validate(Workflow.from_data(data), CATALOG).ok, (text, validate(Workflow.from_data(data), CATALOG).errors())
+            assert validate(Workflow.from_data(data), CATALOG).ok, (
+                text,
+                validate(Workflow.from_data(data), CATALOG).errors(),
+            )
             trigger = data["root"]["steps"][0]["task_id"].split("::")[-1]
-            rows.append({"request": text, "expect": "workflow", "reference": data,
-                         "tags": sorted({f"family:{kind}", f"trigger:{trigger}", "complexity:complex", *tags})})
+            rows.append(
+                {
+                    "request": text,
+                    "expect": "workflow",
+                    "reference": data,
+                    "tags": sorted(
+                        {f"family:{kind}", f"trigger:{trigger}", "complexity:complex", *tags}
+                    ),
+                }
+            )
             made += 1
-    rows += [{"request": t, "expect": "clarify", "reference": None, "tags": ["family:ambiguous", "expect:clarify"]} for t in CLARIFY]
-    rows += [{"request": t, "expect": "refuse", "reference": None, "tags": ["family:out-of-scope", "expect:refuse"]} for t in REFUSE]
+    rows += [
+        {
+            "request": t,
+            "expect": "clarify",
+            "reference": None,
+            "tags": ["family:ambiguous", "expect:clarify"],
+        }
+        for t in CLARIFY
+    ]
+    rows += [
+        {
+            "request": t,
+            "expect": "refuse",
+            "reference": None,
+            "tags": ["family:out-of-scope", "expect:refuse"],
+        }
+        for t in REFUSE
+    ]
     for n, row in enumerate(rows, start=1):
         row["id"] = f"bench-{n:04d}"
     return rows
 
 
 # ---------------------------------------------------------------- traffic: a different writer
-SLANG = {"customers": ["ppl", "folks", "buyers", "clients"], "tag": ["label", "mark", "flag"], "order": ["order", "purchase", "sale"]}
+SLANG = {
+    "customers": ["ppl", "folks", "buyers", "clients"],
+    "tag": ["label", "mark", "flag"],
+    "order": ["order", "purchase", "sale"],
+}
 FOREIGN = [
     ("es", "Cuando un pedido supere los {amount} {cur}, etiqueta al cliente como VIP."),
     ("es", "Envíame un correo a {mail} si el riesgo del pedido es alto."),
@@ -479,9 +1040,18 @@ FOREIGN = [
     ("pt", "Marque pedidos acima de {amount} {cur} como prioridade."),
     ("it", "Tagga i clienti che spendono più di {amount} {cur} come fedeli."),
 ]
-VAGUE = ["can u help with vip stuff", "automate tagging pls", "something for big orders?", "fraud thing again",
-         "make the low stock emails work", "i need flows", "same as last time but for canada", "fix my automations",
-         "what can flow do for refunds", "set up abandoned cart stuff"]
+VAGUE = [
+    "can u help with vip stuff",
+    "automate tagging pls",
+    "something for big orders?",
+    "fraud thing again",
+    "make the low stock emails work",
+    "i need flows",
+    "same as last time but for canada",
+    "fix my automations",
+    "what can flow do for refunds",
+    "set up abandoned cart stuff",
+]
 CURRENCIES = ["$", "€", "£", "CA$", "AU$", "USD", "EUR", "¥"]
 
 
@@ -511,8 +1081,20 @@ def production_request(rng: random.Random) -> tuple[str, str, list[str]]:
     if roll < 0.22:
         return rng.choice(VAGUE), "en", ["vague"]
     if roll < 0.34:
-        a = rng.choice(["tag orders over {c}{a} as big", "email {m} when fraud risk is high", "tag new customers welcome"])
-        b = rng.choice(["also unpublish sold out products", "and hold anything shipping to PO boxes", "plus tag repeat buyers loyal"])
+        a = rng.choice(
+            [
+                "tag orders over {c}{a} as big",
+                "email {m} when fraud risk is high",
+                "tag new customers welcome",
+            ]
+        )
+        b = rng.choice(
+            [
+                "also unpublish sold out products",
+                "and hold anything shipping to PO boxes",
+                "plus tag repeat buyers loyal",
+            ]
+        )
         return (a.format(c=cur, a=amount, m=mail) + " " + b), "en", ["multi-intent"]
     _, fn = rng.choice(RECIPES)
     texts, _, _ = fn(rng)
@@ -538,12 +1120,27 @@ def traffic(rng: random.Random, n: int = 1200) -> list[dict]:
     rows = []
     for i in range(1, n + 1):
         text, lang, tags = production_request(rng)
-        merchant = merchants[min(int(rng.paretovariate(1.2)) - 1, len(merchants) - 1)] if rng.random() < 0.5 else rng.choice(merchants)
-        row = {"id": f"traffic-{i:05d}", "input": text, "merchant": merchant,
-               "monthly_orders": int(rng.lognormvariate(5, 1.3)), "language": lang, "tags": tags}
+        merchant = (
+            merchants[min(int(rng.paretovariate(1.2)) - 1, len(merchants) - 1)]
+            if rng.random() < 0.5
+            else rng.choice(merchants)
+        )
+        row = {
+            "id": f"traffic-{i:05d}",
+            "input": text,
+            "merchant": merchant,
+            "monthly_orders": int(rng.lognormvariate(5, 1.3)),
+            "language": lang,
+            "tags": tags,
+        }
         if rng.random() < 0.15:
-            row["history"] = [{"role": "user", "content": rng.choice(VAGUE)},
-                              {"role": "assistant", "content": "Which event should start it, and what should happen?"}]
+            row["history"] = [
+                {"role": "user", "content": rng.choice(VAGUE)},
+                {
+                    "role": "assistant",
+                    "content": "Which event should start it, and what should happen?",
+                },
+            ]
             row["tags"] = [*tags, "multi-turn"]
         rows.append(row)
     return rows
@@ -557,8 +1154,14 @@ def workflows(rng: random.Random, n: int = 520) -> list[dict]:
         _, fn = RECIPES[min(int(rng.expovariate(0.12)), len(RECIPES) - 1)]  # popular shapes repeat
         _, ans, _ = fn(rng)
         merchant = merchants[min(int(rng.paretovariate(1.1)) - 1, len(merchants) - 1)]
-        rows.append({"id": f"wf-{i:05d}", "merchant": merchant, "run_count": int(rng.lognormvariate(4, 1.8)),
-                     "reference": to_workflow(ans, CATALOG).to_data()})
+        rows.append(
+            {
+                "id": f"wf-{i:05d}",
+                "merchant": merchant,
+                "run_count": int(rng.lognormvariate(4, 1.8)),
+                "reference": to_workflow(ans, CATALOG).to_data(),
+            }
+        )
     return rows
 
 
@@ -570,19 +1173,62 @@ def mistakes(ans: dict, rng: random.Random) -> list[tuple[str, dict]]:
     if cond:
         for a, b in ((" > ", " >= "), (" >= ", " > "), (" < ", " <= "), (" <= ", " < ")):
             if a in cond:
-                out.append(("operator boundary", {**ans, "conditions": [cond.replace(a, b, 1), *ans["conditions"][1:]]}))
+                out.append(
+                    (
+                        "operator boundary",
+                        {**ans, "conditions": [cond.replace(a, b, 1), *ans["conditions"][1:]]},
+                    )
+                )
                 break
         for word in cond.replace("(", " ").replace(")", " ").split():
             if word.isdigit() and int(word) > 2:
-                out.append(("threshold", {**ans, "conditions": [cond.replace(word, str(int(word) * 10), 1), *ans["conditions"][1:]]}))
+                out.append(
+                    (
+                        "threshold",
+                        {
+                            **ans,
+                            "conditions": [
+                                cond.replace(word, str(int(word) * 10), 1),
+                                *ans["conditions"][1:],
+                            ],
+                        },
+                    )
+                )
                 break
         if "totalPriceSet" in cond:
-            out.append(("wrong field", {**ans, "conditions": [cond.replace("totalPriceSet", "subtotalPriceSet"), *ans["conditions"][1:]]}))
+            out.append(
+                (
+                    "wrong field",
+                    {
+                        **ans,
+                        "conditions": [
+                            cond.replace("totalPriceSet", "subtotalPriceSet"),
+                            *ans["conditions"][1:],
+                        ],
+                    },
+                )
+            )
         out.append(("missing condition", {**ans, "conditions": ans["conditions"][1:]}))
         if "any? |t| (t ==" in cond and "lineItems" in cond:
-            out.append(("include? on a list", {**ans, "conditions": [cond.replace("any? |t| (t ==", "include?").replace("')))", "'))"), *ans["conditions"][1:]]}))
+            out.append(
+                (
+                    "include? on a list",
+                    {
+                        **ans,
+                        "conditions": [
+                            cond.replace("any? |t| (t ==", "include?").replace("')))", "'))"),
+                            *ans["conditions"][1:],
+                        ],
+                    },
+                )
+            )
         if "&&" in cond:
-            out.append(("&& for ||", {**ans, "conditions": [cond.replace("&&", "||"), *ans["conditions"][1:]]}))
+            out.append(
+                (
+                    "&& for ||",
+                    {**ans, "conditions": [cond.replace("&&", "||"), *ans["conditions"][1:]]},
+                )
+            )
         if "inventoryQuantityPrior" in cond:
             first = "(" + cond.split(" && ")[0].lstrip("(")
             out.append(("no prior-quantity check", {**ans, "conditions": [first]}))
@@ -590,10 +1236,42 @@ def mistakes(ans: dict, rng: random.Random) -> list[tuple[str, dict]]:
         out.append(("wrong trigger", {**ans, "trigger": "order_paid"}))
     action = ans["actions"][0]
     if "tags" in action:
-        out.append(("wrong tag", {**ans, "actions": [{**action, "tags": [action["tags"][0] + "s"]}, *ans["actions"][1:]]}))
+        out.append(
+            (
+                "wrong tag",
+                {
+                    **ans,
+                    "actions": [{**action, "tags": [action["tags"][0] + "s"]}, *ans["actions"][1:]],
+                },
+            )
+        )
         if action["action"] == "add_customer_tags" and ans["trigger"].startswith("order"):
-            out.append(("wrong target", {**ans, "actions": [{**action, "action": "add_order_tags"}, *ans["actions"][1:]]}))
-    out.append(("extra action", {**ans, "actions": [*ans["actions"], {"action": "send_internal_email", "to": "owner@example.com", "subject": "FYI", "body": "Flow ran."}]}))
+            out.append(
+                (
+                    "wrong target",
+                    {
+                        **ans,
+                        "actions": [{**action, "action": "add_order_tags"}, *ans["actions"][1:]],
+                    },
+                )
+            )
+    out.append(
+        (
+            "extra action",
+            {
+                **ans,
+                "actions": [
+                    *ans["actions"],
+                    {
+                        "action": "send_internal_email",
+                        "to": "owner@example.com",
+                        "subject": "FYI",
+                        "body": "Flow ran.",
+                    },
+                ],
+            },
+        )
+    )
     return out
 
 
@@ -601,7 +1279,11 @@ def golden_candidates(bench: list[dict], rng: random.Random, n: int = 264) -> li
     from evalwheel_flow.agent.compact import from_workflow
     from evalwheel_flow.workflow import Workflow
 
-    pool = [r for r in bench if r["expect"] == "workflow" and from_workflow(Workflow.from_data(r["reference"]), CATALOG)]
+    pool = [
+        r
+        for r in bench
+        if r["expect"] == "workflow" and from_workflow(Workflow.from_data(r["reference"]), CATALOG)
+    ]
     rng.shuffle(pool)
     rows = []
     for i in range(n):
@@ -613,9 +1295,17 @@ def golden_candidates(bench: list[dict], rng: random.Random, n: int = 264) -> li
         else:
             construction, candidate = rng.choice(options)
         doc = to_workflow(candidate, CATALOG).to_data()
-        rows.append({"id": f"golden-{i + 1:04d}", "input": item["request"], "output": doc, "reference": item["reference"],
-                     "tags": [t for t in item["tags"] if t.startswith(("family:", "trigger:"))],
-                     "benchmark_id": item["id"], "construction": construction})
+        rows.append(
+            {
+                "id": f"golden-{i + 1:04d}",
+                "input": item["request"],
+                "output": doc,
+                "reference": item["reference"],
+                "tags": [t for t in item["tags"] if t.startswith(("family:", "trigger:"))],
+                "benchmark_id": item["id"],
+                "construction": construction,
+            }
+        )
     return rows
 
 
@@ -628,7 +1318,10 @@ def write(name: str, rows: list[dict]) -> None:
 def main() -> None:
     rng = random.Random(20261126)
     rows = benchmark(rng)
-    write("benchmark.jsonl", [{k: row[k] for k in ("id", "request", "expect", "reference", "tags")} for row in rows])
+    write(
+        "benchmark.jsonl",
+        [{k: row[k] for k in ("id", "request", "expect", "reference", "tags")} for row in rows],
+    )
     triggers = {t for r in rows for t in r["tags"] if t.startswith("trigger:")}
     print(f"benchmark: {len(rows)} rows, {len(triggers)} triggers")
     traffic_rows = traffic(random.Random(7))
@@ -639,7 +1332,9 @@ def main() -> None:
     per_merchant = {}
     for r in wf_rows:
         per_merchant[r["merchant"]] = per_merchant.get(r["merchant"], 0) + 1
-    print(f"workflows: {len(wf_rows)} rows, {sum(1 for c in per_merchant.values() if c >= 2)} merchants with 2+")
+    print(
+        f"workflows: {len(wf_rows)} rows, {sum(1 for c in per_merchant.values() if c >= 2)} merchants with 2+"
+    )
     candidates = golden_candidates(rows, random.Random(13))
     write("golden_candidates.jsonl", candidates)
     print(f"golden candidates: {len(candidates)}")

@@ -27,7 +27,9 @@ ADJUDICATION = {
 
 
 def main(pass_a: Path, pass_b: Path) -> None:
-    candidates = [json.loads(line) for line in (DATA / "golden_candidates.jsonl").read_text().splitlines()]
+    candidates = [
+        json.loads(line) for line in (DATA / "golden_candidates.jsonl").read_text().splitlines()
+    ]
     a = {r["id"]: r for r in map(json.loads, pass_a.read_text().splitlines())}
     b = {r["id"]: r for r in map(json.loads, pass_b.read_text().splitlines())}
     golden, labels, disagreements = [], [], 0
@@ -37,23 +39,50 @@ def main(pass_a: Path, pass_b: Path) -> None:
             label, rationale = ra["label"], ra["rationale"]
         else:
             disagreements += 1
-            key = tuple(sorted((ra["label"], rb["label"]))) + (item["construction"],)
+            key = (*tuple(sorted((ra["label"], rb["label"]))), item["construction"])
             label, rationale = ADJUDICATION[key]  # a new kind of disagreement needs a rule first
-        golden.append({
-            "id": item["id"], "input": item["input"], "output": item["output"], "reference": item["reference"],
-            "label": label, "rationale": rationale, "tags": item["tags"], "benchmark_id": item["benchmark_id"],
-            "annotations": [{k: r[k] for k in ("annotator", "label", "rationale")} for r in (ra, rb)],
-        })
+        golden.append(
+            {
+                "id": item["id"],
+                "input": item["input"],
+                "output": item["output"],
+                "reference": item["reference"],
+                "label": label,
+                "rationale": rationale,
+                "tags": item["tags"],
+                "benchmark_id": item["benchmark_id"],
+                "annotations": [
+                    {k: r[k] for k in ("annotator", "label", "rationale")} for r in (ra, rb)
+                ],
+            }
+        )
         for r in (ra, rb):
-            labels.append({"item": item["id"], "annotator": r["annotator"], "label": r["label"], "rationale": r["rationale"]})
-        labels.append({"item": item["id"], "annotator": "adjudicated", "label": label, "rationale": rationale, "adjudicated": True})
+            labels.append(
+                {
+                    "item": item["id"],
+                    "annotator": r["annotator"],
+                    "label": r["label"],
+                    "rationale": r["rationale"],
+                }
+            )
+        labels.append(
+            {
+                "item": item["id"],
+                "annotator": "adjudicated",
+                "label": label,
+                "rationale": rationale,
+                "adjudicated": True,
+            }
+        )
     with open(DATA / "golden.jsonl", "w", encoding="utf-8") as f:
         for row in golden:
             f.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
     with open(DATA / "golden_labels.jsonl", "w", encoding="utf-8") as f:
         for row in labels:
             f.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
-    print(f"golden: {len(golden)} items, {disagreements} disagreements adjudicated; {len(labels)} label rows")
+    print(
+        f"golden: {len(golden)} items, {disagreements} disagreements adjudicated; {len(labels)} label rows"
+    )
 
 
 if __name__ == "__main__":
