@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from evalwheel.asgi import lifespan, read_body, send_bytes, send_json
 from evalwheel.llm.errors import ModelCallError
 from evalwheel.llm.providers import Provider
 from evalwheel.llm.types import ChatRequest, ChatResponse
@@ -68,14 +69,7 @@ class ModelServer:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await self.provider.aclose()
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+            return await lifespan(receive, send, self.provider.aclose)
         if scope["type"] != "http":
             return
         path, method = scope["path"].rstrip("/"), scope["method"]
@@ -84,16 +78,11 @@ class ModelServer:
                 "object": "list",
                 "data": [{"id": self.model_name, "object": "model", "owned_by": "evalwheel"}],
             }
-            return await _send_json(send, 200, data)
+            return await send_json(send, 200, data)
         if method == "POST" and path in ("/v1/chat/completions", "/chat/completions"):
-            body = b""
-            while True:
-                message = await receive()
-                body += message.get("body", b"")
-                if not message.get("more_body"):
-                    break
+            body = await read_body(receive)
             return await self._chat(send, body)
-        await _send_json(send, 404, _error(f"no route {method} {path}", "not_found"))
+        await send_json(send, 404, _error(f"no route {method} {path}", "not_found"))
 
     async def _chat(self, send: Any, body: bytes) -> None:
         try:
@@ -105,47 +94,24 @@ class ModelServer:
             data.pop("model", None)
             request = ChatRequest.model_validate(data)
         except (ValueError, ValidationError) as exc:
-            return await _send_json(
+            return await send_json(
                 send, 400, _error(f"invalid request: {exc}", "invalid_request_error")
             )
         try:
             response = await self.provider.complete(request, self.timeout_s)
         except ModelCallError as exc:
             status = exc.status or 500
-            return await _send_json(send, status, _error(str(exc), exc.kind))
+            return await send_json(send, status, _error(str(exc), exc.kind))
         completion = openai_completion(response, self.model_name)
         if not stream:
-            return await _send_json(send, 200, completion)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", b"text/event-stream"),
-                    (b"cache-control", b"no-cache"),
-                ],
-            }
+            return await send_json(send, 200, completion)
+        await send_bytes(
+            send, 200, _chunk(completion), [(b"cache-control", b"no-cache")], b"text/event-stream"
         )
-        await send({"type": "http.response.body", "body": _chunk(completion)})
 
 
 def _error(message: str, kind: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind}}
-
-
-async def _send_json(send: Any, status: int, value: Any) -> None:
-    payload = json.dumps(value).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
 
 
 def serve(provider: Provider, model_name: str, host: str = "127.0.0.1", port: int = 8080) -> None:

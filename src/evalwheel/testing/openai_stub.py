@@ -30,6 +30,7 @@ import time
 from collections import Counter
 from typing import Any
 
+from evalwheel.asgi import lifespan, read_body, send_bytes, send_json
 from evalwheel.testing.server_thread import ServerThread
 
 _DIRECTIVE = re.compile(r"\[\[(fault|reply|args):(.*?)\]\]", re.S)
@@ -103,13 +104,7 @@ class StubApp:
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+            return await lifespan(receive, send)
         path = scope["path"]
         if scope["method"] == "GET" and path.endswith("/stats"):
             stats = {"requests": self.state.requests, "by_status": dict(self.state.by_status)}
@@ -119,12 +114,7 @@ class StubApp:
                 send, 200, {"object": "list", "data": [{"id": "stub", "object": "model"}]}
             )
         if scope["method"] == "POST" and path.endswith("/chat/completions"):
-            raw = b""
-            while True:
-                message = await receive()
-                raw += message.get("body", b"")
-                if not message.get("more_body"):
-                    break
+            raw = await read_body(receive)
             return await self._chat(send, raw)
         return await self._json(send, 404, {"error": {"message": f"no route {path}"}})
 
@@ -193,24 +183,12 @@ class StubApp:
         )
 
     async def _json(self, send: Any, status: int, value: Any, headers: list | None = None) -> None:
-        await self._raw(send, status, json.dumps(value).encode(), headers)
-
-    async def _raw(
-        self, send: Any, status: int, payload: bytes, headers: list | None = None
-    ) -> None:
         self.state.by_status[status] += 1
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                    *(headers or []),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+        await send_json(send, status, value, headers)
+
+    async def _raw(self, send: Any, status: int, payload: bytes) -> None:
+        self.state.by_status[status] += 1
+        await send_bytes(send, status, payload)
 
 
 class StubServer(ServerThread):
