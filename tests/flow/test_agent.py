@@ -144,3 +144,21 @@ def test_the_agent_is_a_versioned_system():
     a, b, c = asyncio.run(versions())
     assert len({a.version, b.version, c.version}) == 3 and a.app == "flow"
     assert a.fewshot_bank is not None and c.tools
+
+
+def test_bank_holds_no_paraphrase_of_a_held_out_automation():
+    from evalwheel.core.example import Example
+    from evalwheel.core.hashing import canonical_json
+    from evalwheel.datasets.splits import SplitPolicy, assign_split
+    from evalwheel_flow.agent.compact import from_workflow
+    from evalwheel_flow.workflow import Workflow
+
+    bank = bank_from_file(DATA_DIR / "benchmark.jsonl", CATALOG)
+    bank_answers = {canonical_json(s.answer) for s in bank.items}
+    for line in (DATA_DIR / "benchmark.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        example = Example(id=row["id"], input=row["request"], tags=tuple(row["tags"]))
+        held_out = assign_split(example, SplitPolicy()) != "train"
+        if held_out and row["reference"]:
+            answer = from_workflow(Workflow.from_data(row["reference"]), CATALOG)
+            assert answer is None or canonical_json(answer) not in bank_answers, row["id"]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from evalwheel.core.example import Example
+from evalwheel.core.hashing import canonical_json
 from evalwheel.datasets.splits import SplitPolicy, assign_split
 from evalwheel_flow.agent.compact import from_workflow
 from evalwheel_flow.agent.fewshot import FewShotBank, Solved
@@ -30,10 +31,15 @@ def bank_from_file(
         request = row.get("request") or row.get("input")
         example = Example(id=str(row["id"]), input=request or "?", tags=tuple(row.get("tags", ())))
         rows.append((row, request, assign_split(example, policy)))
-    # Decontamination: a solved item whose workflow is identical to a held-out item's (a paraphrase
-    # of the same automation) would hand the answer over; such items stay out of the bank.
+
+    # Decontamination: a solved item that is the same automation as a held-out item (a paraphrase
+    # with the same trigger, conditions and actions) would hand the answer over; it stays out.
+    def key(reference: dict) -> str | None:
+        answer = from_workflow(Workflow.from_data(reference), catalog)
+        return None if answer is None else canonical_json(answer)
+
     held_out = {
-        Workflow.from_data(row["reference"]).canonical()
+        key(row["reference"])
         for row, _, item_split in rows
         if split and item_split != split and row.get("reference")
     }
@@ -42,10 +48,8 @@ def bank_from_file(
         reference = row.get("reference")
         if not request or not reference or (split and item_split != split):
             continue
-        workflow = Workflow.from_data(reference)
-        if workflow.canonical() in held_out:
+        answer = from_workflow(Workflow.from_data(reference), catalog)
+        if answer is None or canonical_json(answer) in held_out:
             continue
-        answer = from_workflow(workflow, catalog)
-        if answer is not None:
-            items.append(Solved(request, answer))
+        items.append(Solved(request, answer))
     return FewShotBank(items)
