@@ -144,7 +144,8 @@ class FlowAgent:
         self._usage(result, response)
         result.messages = [*messages, {"role": "assistant", "content": response.content}]
         try:
-            answer = json.loads(response.content or "")
+            # strict=False: the grammar lets raw control characters into strings; the intent is clear.
+            answer = json.loads(response.content or "", strict=False)
         except json.JSONDecodeError as exc:
             result.error = f"unreadable answer ({exc.msg}); finish_reason={response.finish_reason}"
             return result
