@@ -31,6 +31,7 @@ class AppOutput(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    latency_s: float | None = None
     error: str | None = None
 
 

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from evalwheel import __version__
-from evalwheel.cli import dataset_cmds, demo_cmd, models_cmds
+from evalwheel.cli import dataset_cmds, demo_cmd, models_cmds, run_cmds
 from evalwheel.cli.context import project_store
 from evalwheel.cli.output import EXIT_INTERNAL_ERROR, emit_json, err, fail, out
 from evalwheel.project import ConfigError, init_project
@@ -29,6 +29,8 @@ app.add_typer(models_cmds.app, name="models")
 store_app = typer.Typer(help="The project's store (database and blobs).", no_args_is_help=True)
 app.add_typer(store_app, name="store")
 app.command("demo")(demo_cmd.demo)
+app.command("run")(run_cmds.run)
+app.add_typer(run_cmds.runs_app, name="runs")
 
 
 def _register_plugins() -> None:

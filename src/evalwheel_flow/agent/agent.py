@@ -19,7 +19,7 @@ from typing import Any, Literal
 from evalwheel.core.hashing import content_hash
 from evalwheel.core.system import System
 from evalwheel.llm.client import ModelClient
-from evalwheel.llm.errors import ModelCallError
+from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded, ModelCallError
 from evalwheel.llm.types import ChatRequest
 from evalwheel_flow.agent.compact import compact_schema, to_workflow
 from evalwheel_flow.agent.fewshot import FewShotBank
@@ -138,6 +138,8 @@ class FlowAgent:
                     },
                 )
             )
+        except (BudgetExceeded, DeadlineExceeded):
+            raise  # not a failure of this item: the run stops and a resume does it
         except ModelCallError as exc:
             result.error = f"{exc.kind}: {exc}"
             return result
@@ -192,6 +194,8 @@ class FlowAgent:
                         max_tokens=self.max_tokens,
                     )
                 )
+            except (BudgetExceeded, DeadlineExceeded):
+                raise
             except ModelCallError as exc:
                 result.error = f"{exc.kind}: {exc}"
                 return result

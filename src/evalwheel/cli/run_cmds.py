@@ -1,0 +1,212 @@
+"""``evalwheel run`` and ``evalwheel runs …``: evaluation runs, resumable, with honest aggregates."""
+
+from __future__ import annotations
+
+import asyncio
+from importlib.metadata import version as package_version
+from typing import Annotated, Any
+
+import typer
+
+from evalwheel.apps import load_apps
+from evalwheel.cli.context import project_store
+from evalwheel.cli.output import EXIT_CHECK_FAILED, emit_json, fail, info, out, progress_bar
+from evalwheel.core.system import System
+from evalwheel.llm.budget import Budget
+from evalwheel.llm.client import ModelClient
+from evalwheel.llm.errors import ModelConfigError
+from evalwheel.llm.project_models import project_models, project_prices
+from evalwheel.llm.registry import get_model
+from evalwheel.project import Project
+from evalwheel.runner.aggregate import summarize
+from evalwheel.runner.runner import RunPlan, create_run, execute_run, load_plan
+from evalwheel.runner.scorers import registry
+from evalwheel.store.datasets import DatasetNotFound, DatasetRepository
+
+runs_app = typer.Typer(help="Evaluation runs: list and inspect.", no_args_is_help=True)
+
+
+def systems(project: Project) -> dict[str, dict[str, Any]]:
+    """``[systems.NAME]`` from the config, plus ``<app>-local`` for every installed application."""
+    found = {f"{name}-local": {"app": name, "model": "local", "params": {}} for name in load_apps()}
+    found.update(project.config.systems)
+    return found
+
+
+def _system(project: Project, name: str) -> System:
+    table = systems(project).get(name)
+    if table is None:
+        fail(f"unknown system {name!r}; configured: {', '.join(sorted(systems(project)))}")
+    params = dict(table.get("params") or {})
+    params["evalwheel"] = package_version("evalwheel")
+    return System(name=name, app=table["app"], model=table["model"], params=params)
+
+
+def run(
+    system: Annotated[
+        str | None,
+        typer.Option("--system", "-s", help="System name ([systems.NAME] or APP-local)."),
+    ] = None,
+    dataset: Annotated[str | None, typer.Option("--dataset", "-d", help="NAME[@VERSION].")] = None,
+    split: Annotated[
+        str | None, typer.Option(help="train, dev or test (default: all items).")
+    ] = None,
+    repeat: Annotated[int, typer.Option(help="Runs per item (for pass^k).")] = 1,
+    limit: Annotated[int | None, typer.Option(help="Only the first N items.")] = None,
+    scorer: Annotated[
+        list[str] | None, typer.Option("--scorer", help="Extra generic scorer (repeatable).")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="Items in flight.")] = 4,
+    budget_usd: Annotated[float | None, typer.Option("--budget-usd")] = None,
+    resume: Annotated[
+        str | None, typer.Option("--resume", help="Finish an interrupted run.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Run a system over a dataset; prints the run id and its aggregates. Resumable after any kill."""
+    with project_store() as (project, store):
+        if resume:
+            try:
+                row, plan = load_plan(store, resume)
+            except LookupError as exc:
+                fail(str(exc))
+            run_id = resume
+            system_obj = _system(project, row.system_name)
+        else:
+            if not system or not dataset:
+                fail("give --system and --dataset, or --resume RUN")
+            system_obj = _system(project, system)
+            try:
+                version = DatasetRepository(store).resolve(dataset)
+            except (DatasetNotFound, ValueError) as exc:
+                fail(str(exc))
+            if split not in (None, "train", "dev", "test"):
+                fail(f"--split must be train, dev or test, not {split!r}")
+            unknown = [s for s in scorer or [] if s not in registry()]
+            if unknown:
+                fail(
+                    f"unknown scorer(s) {', '.join(unknown)}; known: {', '.join(sorted(registry()))}"
+                )
+            cfg = project.config.datasets.splits
+            plan = RunPlan(
+                dataset=f"{version.name}@{version.version_id}",
+                version_id=version.version_id,
+                split=split,
+                repeat=repeat,
+                limit=limit,
+                scorers=scorer or [],
+                app=system_obj.app,
+                params=system_obj.params,
+                policy=cfg.model_dump(exclude={"stratify_by"}) | {"stratify_by": cfg.stratify_by},
+            )
+            run_id = create_run(store, system_obj, plan)
+            info(
+                f"run {run_id}: {system_obj.name} on {version.ref}"
+                + (f" ({split})" if split else "")
+            )
+        app = load_apps().get(plan.app)
+        if app is None:
+            fail(f"application {plan.app!r} is not installed")
+        try:
+            spec = get_model(project_models(project), system_obj.model)
+            client = ModelClient(
+                spec, store=store, budget=Budget(usd=budget_usd), prices=project_prices(project)
+            )
+        except ModelConfigError as exc:
+            fail(str(exc))
+
+        async def go():  # -> RunProgress
+            async with client:
+                with progress_bar() as bar:
+                    task = bar.add_task(run_id, total=None)
+                    return await execute_run(
+                        store,
+                        run_id,
+                        app,
+                        client,
+                        registry(),
+                        concurrency=concurrency,
+                        on_item=lambda: bar.advance(task),
+                    )
+
+        progress = asyncio.run(go())
+        summary = summarize(store, run_id)
+    if as_json:
+        emit_json({"progress": progress.model_dump(), "summary": summary})
+    else:
+        _print_summary(summary)
+        if progress.stopped:
+            info(f"stopped early: {progress.stopped}; evalwheel run --resume {run_id} continues")
+    if progress.remaining:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _fmt(estimate: dict[str, Any]) -> str:
+    if estimate["estimate"] is None:
+        return "n=0"
+    return f"{estimate['estimate']:.3f} [{estimate['ci_low']:.3f}, {estimate['ci_high']:.3f}] n={estimate['n']}"
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    out.print(
+        f"{summary['run_id']}  {summary['status']}  {summary['system']['name']} on {summary['dataset'][:60]}",
+        highlight=False,
+    )
+    out.print(
+        f"items {summary['done']}/{summary['planned']} done, {summary['errors']} errors (counted as failures); "
+        f"cost ${summary['cost_usd']:.6f}",
+        highlight=False,
+    )
+    for name, entry in summary["scorers"].items():
+        out.print(f"  {name:24} {_fmt(entry['pass_rate'])}", highlight=False)
+
+
+@runs_app.command("show")
+def show(
+    run_id: Annotated[str, typer.Argument()],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """A run's aggregates: per scorer and per slice, with n and 95% intervals."""
+    with project_store() as (_, store):
+        try:
+            summary = summarize(store, run_id)
+        except LookupError as exc:
+            fail(str(exc))
+    if as_json:
+        emit_json(summary)
+        return
+    _print_summary(summary)
+    for name, entry in summary["scorers"].items():
+        for tag, estimate in entry["slices"].items():
+            out.print(f"    {name} / {tag:28} {_fmt(estimate)}", highlight=False)
+
+
+@runs_app.command("list")
+def list_runs(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Runs, newest first."""
+    from sqlalchemy import select
+
+    from evalwheel.store.tables import RunRow
+
+    with project_store() as (_, store), store.read() as session:
+        rows = session.execute(select(RunRow).order_by(RunRow.created_at.desc())).scalars().all()
+        data = [
+            {
+                "id": r.id,
+                "system": r.system_name,
+                "dataset": r.dataset,
+                "split": r.split,
+                "status": r.status,
+                "n_items": r.n_items,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in rows
+        ]
+    if as_json:
+        emit_json(data)
+        return
+    for r in data:
+        out.print(
+            f"{r['id']}  {r['status']:11} {r['system']:20} {r['dataset'][:40]} {r['split'] or '-'} n={r['n_items']}",
+            highlight=False,
+        )

@@ -1,0 +1,1 @@
+"""Evaluation runs: a system over a dataset version, resumable, with every item counted."""

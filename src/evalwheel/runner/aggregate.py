@@ -1,0 +1,87 @@
+"""Aggregates of a run: per scorer and per slice, with n and a 95% interval; pass^k for repeats.
+
+The denominator of a pass rate is every (item, repetition) the run planned that has a score for the
+scorer (an errored item is scored as failed by the runner, so it is in every denominator). A scorer
+that does not apply to an item (``passed`` None, e.g. equivalence for a clarifying question) leaves
+it out of that scorer's n, and the n is always printed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select
+
+from evalwheel.runner.runner import load_plan, select_examples
+from evalwheel.stats.intervals import pass_hat_k, wilson
+from evalwheel.store.datasets import DatasetRepository
+from evalwheel.store.db import Store
+from evalwheel.store.tables import ScoreRow, TraceRow
+
+
+def summarize(store: Store, run_id: str) -> dict[str, Any]:
+    row, plan = load_plan(store, run_id)
+    examples = {e.id: e for e in select_examples(DatasetRepository(store), plan)}
+    with store.read() as session:
+        scores = session.execute(
+            select(
+                ScoreRow.example_id, ScoreRow.repetition, ScoreRow.scorer, ScoreRow.passed
+            ).where(ScoreRow.run_id == run_id)
+        ).all()
+        traces = session.execute(
+            select(
+                TraceRow.example_id,
+                TraceRow.error,
+                TraceRow.cost_usd,
+                TraceRow.latency_s,
+                TraceRow.input_tokens,
+                TraceRow.output_tokens,
+            ).where(TraceRow.run_id == run_id)
+        ).all()
+    by_scorer: dict[str, list[bool]] = defaultdict(list)
+    by_slice: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    per_item: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    for example_id, _rep, scorer, passed in scores:
+        if passed is None:
+            continue
+        by_scorer[scorer].append(bool(passed))
+        per_item[(scorer, example_id)].append(bool(passed))
+        example = examples.get(example_id)
+        for tag in example.tags if example else ():
+            by_slice[(scorer, tag)].append(bool(passed))
+    scorers = {}
+    for scorer, values in sorted(by_scorer.items()):
+        entry: dict[str, Any] = {"pass_rate": wilson(sum(values), len(values)).model_dump()}
+        if plan.repeat > 1:
+            tries = [(sum(v), len(v)) for (s, _), v in per_item.items() if s == scorer]
+            entry["pass_hat_k"] = {
+                str(k): pass_hat_k(tries, k).model_dump() for k in range(1, plan.repeat + 1)
+            }
+        entry["slices"] = {
+            tag: wilson(sum(v), len(v)).model_dump()
+            for (s, tag), v in sorted(by_slice.items())
+            if s == scorer
+        }
+        scorers[scorer] = entry
+    errors = [t for t in traces if t.error]
+    return {
+        "run_id": run_id,
+        "status": row.status,
+        "system": {"name": row.system_name, "version": row.system_version},
+        "dataset": row.dataset,
+        "split": row.split,
+        "repeat": row.repeat,
+        "planned": row.n_items,
+        "done": len(traces),
+        "errors": len(errors),
+        "cost_usd": sum(t.cost_usd or 0.0 for t in traces),
+        "tokens": {
+            "input": sum(t.input_tokens for t in traces),
+            "output": sum(t.output_tokens for t in traces),
+        },
+        "latency_s": {
+            "mean": (sum(t.latency_s or 0 for t in traces) / len(traces)) if traces else None
+        },
+        "scorers": scorers,
+    }

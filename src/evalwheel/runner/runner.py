@@ -1,0 +1,262 @@
+"""Running a system over a dataset version: resumable, with every item counted.
+
+A run is planned once (dataset version, split, repetitions, scorers) and stored. Each finished
+(item, repetition) is written in one transaction (trace row, its blob, its scores), so a process
+killed at any moment (SIGKILL included) leaves only whole items; ``resume`` runs exactly the pairs
+that have no trace yet, and in-flight ones simply run again. An item whose system raised or returned
+an error is a failed item: it has a trace with the error and failing scores, and counts in every
+aggregate. A budget or deadline stop is not a failure: the pairs not started are left for a resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from evalwheel.apps.interface import App, AppOutput, CheckResult
+from evalwheel.core.example import Example
+from evalwheel.core.run import RunStatus
+from evalwheel.core.system import System
+from evalwheel.datasets.splits import SplitPolicy, assign_split
+from evalwheel.llm.client import ModelClient
+from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded
+from evalwheel.runner.scorers import Scorer
+from evalwheel.store.datasets import DatasetRepository
+from evalwheel.store.db import Store
+from evalwheel.store.tables import RunRow, ScoreRow, SystemRow, TraceRow
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RunPlan(BaseModel):
+    dataset: str  # name@version_id
+    version_id: str
+    split: str | None = None
+    repeat: int = 1
+    limit: int | None = None
+    scorers: list[str] = []
+    app: str
+    params: dict[str, Any] = {}
+    policy: dict[str, Any] = {}
+
+
+class RunProgress(BaseModel):
+    run_id: str
+    planned: int
+    done_before: int
+    done_now: int
+    failed_now: int
+    remaining: int
+    stopped: str | None = None
+
+
+def select_examples(repo: DatasetRepository, plan: RunPlan) -> list[Example]:
+    policy = SplitPolicy(**plan.policy)
+    examples = [
+        e
+        for e in repo.iter_examples(plan.version_id)
+        if plan.split is None or assign_split(e, policy) == plan.split
+    ]
+    return examples[: plan.limit] if plan.limit else examples
+
+
+def create_run(store: Store, system: System, plan: RunPlan) -> str:
+    repo = DatasetRepository(store)
+    n_items = len(select_examples(repo, plan)) * plan.repeat
+    run_id = f"run-{_now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    with store.write() as session:
+        if session.get(SystemRow, system.version) is None:
+            session.add(
+                SystemRow(
+                    version=system.version,
+                    name=system.name,
+                    payload=system.model_dump(mode="json"),
+                    created_at=_now(),
+                )
+            )
+        session.add(
+            RunRow(
+                id=run_id,
+                system_name=system.name,
+                system_version=system.version,
+                dataset=plan.dataset,
+                split=plan.split,
+                repeat=plan.repeat,
+                status=RunStatus.PENDING.value,
+                n_items=n_items,
+                config=plan.model_dump(mode="json"),
+                created_at=_now(),
+                finished_at=None,
+            )
+        )
+    return run_id
+
+
+def load_plan(store: Store, run_id: str) -> tuple[RunRow, RunPlan]:
+    with store.read() as session:
+        row = session.get(RunRow, run_id)
+        if row is None:
+            raise LookupError(f"no run {run_id!r}")
+        return row, RunPlan.model_validate(row.config)
+
+
+def done_pairs(store: Store, run_id: str) -> set[tuple[str, int]]:
+    with store.read() as session:
+        return set(
+            session.execute(
+                select(TraceRow.example_id, TraceRow.repetition).where(TraceRow.run_id == run_id)
+            ).all()
+        )
+
+
+async def execute_run(
+    store: Store,
+    run_id: str,
+    app: App,
+    client: ModelClient,
+    scorers: dict[str, Scorer],
+    *,
+    concurrency: int = 4,
+    on_item: Callable[[], None] | None = None,
+) -> RunProgress:
+    row, plan = load_plan(store, run_id)
+    examples = select_examples(DatasetRepository(store), plan)
+    done = done_pairs(store, run_id)
+    pending = [(e, r) for e in examples for r in range(plan.repeat) if (e.id, r) not in done]
+    _set_status(store, run_id, RunStatus.RUNNING)
+    progress = RunProgress(
+        run_id=run_id,
+        planned=row.n_items,
+        done_before=len(done),
+        done_now=0,
+        failed_now=0,
+        remaining=len(pending),
+    )
+    queue: asyncio.Queue[tuple[Example, int]] = asyncio.Queue()
+    for pair in pending:
+        queue.put_nowait(pair)
+
+    async def worker() -> None:
+        while progress.stopped is None:
+            try:
+                example, repetition = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            try:
+                output = await _run_one(app, example, client, plan.params)
+            except (BudgetExceeded, DeadlineExceeded) as exc:
+                progress.stopped = str(exc)
+                return
+            checks = _checks(app, example, output, scorers, plan.scorers)
+            _record(store, run_id, example, repetition, output, checks)
+            progress.done_now += 1
+            progress.remaining -= 1
+            progress.failed_now += output.error is not None
+            if on_item:
+                on_item()
+
+    await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
+    client.flush()
+    complete = progress.remaining == 0
+    _set_status(
+        store, run_id, RunStatus.COMPLETED if complete else RunStatus.INTERRUPTED, finished=complete
+    )
+    return progress
+
+
+async def _run_one(
+    app: App, example: Example, client: ModelClient, params: dict[str, Any]
+) -> AppOutput:
+    started = time.perf_counter()
+    try:
+        output = await app.run(example, client, params)
+    except (BudgetExceeded, DeadlineExceeded):
+        raise
+    except (
+        Exception
+    ) as exc:  # the system failed on this item: a failed item, recorded with its error
+        output = AppOutput(error=f"{type(exc).__name__}: {exc}")
+    output.latency_s = time.perf_counter() - started
+    return output
+
+
+def _checks(
+    app: App, example: Example, output: AppOutput, scorers: dict[str, Scorer], names: list[str]
+) -> list[CheckResult]:
+    results = list(app.check(example, output))
+    for name in names:
+        try:
+            results.append(scorers[name](example, output))
+        except Exception as exc:  # a broken scorer fails loudly in the record, not silently
+            results.append(
+                CheckResult(
+                    scorer=name,
+                    passed=False,
+                    details={"scorer_error": f"{type(exc).__name__}: {exc}"},
+                )
+            )
+    if output.error is not None:  # an errored item fails every check, never drops out of one
+        results = [
+            r if r.passed is not None else r.model_copy(update={"passed": False}) for r in results
+        ]
+    return results
+
+
+def _record(
+    store: Store,
+    run_id: str,
+    example: Example,
+    repetition: int,
+    output: AppOutput,
+    checks: list[CheckResult],
+) -> None:
+    blob = store.blobs.put(json.dumps(output.model_dump(mode="json"), sort_keys=True).encode())
+    with store.write() as session:
+        session.add(
+            TraceRow(
+                run_id=run_id,
+                example_id=example.id,
+                repetition=repetition,
+                error=output.error,
+                input_tokens=output.input_tokens,
+                output_tokens=output.output_tokens,
+                cost_usd=output.cost_usd,
+                latency_s=output.latency_s,
+                blob=blob,
+                created_at=_now(),
+            )
+        )
+        for check in checks:
+            session.add(
+                ScoreRow(
+                    run_id=run_id,
+                    example_id=example.id,
+                    repetition=repetition,
+                    scorer=check.scorer,
+                    value=check.value,
+                    passed=check.passed,
+                    label=None,
+                    explanation=None,
+                    details=json.loads(json.dumps(check.details, default=str)),
+                    error=output.error,
+                )
+            )
+
+
+def _set_status(store: Store, run_id: str, status: RunStatus, finished: bool = False) -> None:
+    with store.write() as session:
+        row = session.get(RunRow, run_id)
+        assert row is not None
+        row.status = status.value
+        if finished:
+            row.finished_at = _now()

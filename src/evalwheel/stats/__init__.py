@@ -1,0 +1,1 @@
+"""Statistics with referenced formulas, on numpy/scipy."""

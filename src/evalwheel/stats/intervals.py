@@ -1,0 +1,61 @@
+"""Point estimates with their n and a 95% interval, as every headline number in evalwheel carries.
+
+- Proportions: Wilson score interval (Wilson 1927; Brown, Cai & DasGupta 2001 recommend it over the
+  Wald interval for small n and extreme p), via ``scipy.stats.binomtest``.
+- Means of other values: percentile bootstrap over items (Efron & Tibshirani 1993), vectorised and
+  seeded so the same data give the same interval.
+- pass^k (tau-bench): the mean over items of C(c, k) / C(n, k), the probability that k repetitions
+  drawn without replacement from an item's n tries all pass; undefined for items tried fewer than k
+  times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from math import comb
+
+import numpy as np
+from pydantic import BaseModel
+from scipy.stats import binomtest
+
+
+class Estimate(BaseModel):
+    estimate: float | None
+    n: int
+    ci_low: float | None
+    ci_high: float | None
+    method: str
+
+
+def wilson(successes: int, n: int, confidence: float = 0.95) -> Estimate:
+    if n == 0:
+        return Estimate(estimate=None, n=0, ci_low=None, ci_high=None, method="wilson")
+    ci = binomtest(successes, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return Estimate(
+        estimate=successes / n, n=n, ci_low=float(ci.low), ci_high=float(ci.high), method="wilson"
+    )
+
+
+def bootstrap_mean(
+    values: Sequence[float], confidence: float = 0.95, resamples: int = 10_000, seed: int = 0
+) -> Estimate:
+    data = np.asarray(values, dtype=float)
+    n = int(data.size)
+    if n == 0:
+        return Estimate(estimate=None, n=0, ci_low=None, ci_high=None, method="bootstrap")
+    rng = np.random.default_rng(seed)
+    means = data[rng.integers(0, n, size=(resamples, n))].mean(axis=1)
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(means, [alpha, 1 - alpha])
+    return Estimate(
+        estimate=float(data.mean()), n=n, ci_low=float(low), ci_high=float(high), method="bootstrap"
+    )
+
+
+def pass_hat_k(successes_per_item: Sequence[tuple[int, int]], k: int) -> Estimate:
+    """``successes_per_item`` holds (c, n) per item: c passes out of n tries."""
+    values = [comb(c, k) / comb(n, k) for c, n in successes_per_item if n >= k]
+    if not values:
+        return Estimate(estimate=None, n=0, ci_low=None, ci_high=None, method=f"pass^{k}")
+    estimate = bootstrap_mean(values)
+    return estimate.model_copy(update={"method": f"pass^{k} (bootstrap CI)"})

@@ -1,0 +1,164 @@
+"""The runner with a small test application on a real HTTP stub server: every item counted,
+errors as failures, budget stops resumed without redoing or duplicating anything."""
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from evalwheel.apps.interface import AppOutput, CheckResult
+from evalwheel.core.example import Example
+from evalwheel.core.system import System
+from evalwheel.llm.budget import Budget
+from evalwheel.llm.client import ModelClient
+from evalwheel.llm.registry import ModelSpec
+from evalwheel.llm.types import ChatRequest
+from evalwheel.project import Project
+from evalwheel.runner.aggregate import summarize
+from evalwheel.runner.runner import RunPlan, create_run, execute_run
+from evalwheel.runner.scorers import registry
+from evalwheel.store.datasets import DatasetRepository
+from evalwheel.store.tables import TraceRow
+from evalwheel.testing.openai_stub import StubServer
+from tests.helpers import cli, write_jsonl
+
+
+class EchoApp:
+    """Asks the model to echo the request; passes when the reply equals the reference."""
+
+    name = "echo"
+
+    def example_datasets(self):
+        return []
+
+    def field_maps(self):
+        return {}
+
+    async def run(self, example: Example, client: ModelClient, params: dict) -> AppOutput:
+        if "explode" in str(example.input):
+            raise RuntimeError("the system crashed")
+        response = await client.chat(
+            ChatRequest(messages=[{"role": "user", "content": str(example.input)}], max_tokens=20)
+        )
+        return AppOutput(outcome="answer", artifact=response.content, cost_usd=response.cost_usd)
+
+    def check(self, example: Example, output: AppOutput) -> list[CheckResult]:
+        return [CheckResult(scorer="echo.correct", passed=output.artifact == example.reference)]
+
+    def render(self, example, output):
+        return str(output.artifact)
+
+    def same(self, a, b):
+        return a.artifact == b.artifact
+
+    def ideal_trajectory(self, request, artifact):
+        return []
+
+
+@pytest.fixture
+def stub() -> Iterator[StubServer]:
+    server = StubServer()
+    server.__enter__()
+    yield server
+    server.__exit__(None, None, None)
+
+
+def _dataset(project: Project, tmp_path: Path, n: int) -> str:
+    rows = []
+    for i in range(n):
+        text = f"item {i}" if i % 10 != 3 else f"explode {i}"
+        rows.append(
+            {
+                "id": f"e{i}",
+                "input": text,
+                "reference": f"echo: {text}" if i % 10 != 7 else "something else",
+                "tags": ["odd" if i % 2 else "even"],
+            }
+        )
+    cli(
+        "dataset",
+        "import",
+        write_jsonl(tmp_path / "d.jsonl", rows),
+        "-n",
+        "echo",
+        "-k",
+        "benchmark",
+    )
+    return "echo"
+
+
+def _plan(project: Project, store, **kw) -> RunPlan:
+    version = DatasetRepository(store).resolve("echo")
+    return RunPlan(
+        dataset=f"echo@{version.version_id}", version_id=version.version_id, app="echo", **kw
+    )
+
+
+def test_every_item_is_counted_and_errors_are_failures(
+    project: Project, stub: StubServer, tmp_path: Path
+):
+    _dataset(project, tmp_path, 40)
+    store = project.open_store()
+    spec = ModelSpec(name="stub", base_url=stub.url, model="m", max_retries=0)
+    run_id = create_run(
+        store,
+        System(name="echo-stub", app="echo", model="stub"),
+        _plan(project, store, scorers=["exact_match"]),
+    )
+
+    async def go():
+        async with ModelClient(spec, store=store) as client:
+            return await execute_run(store, run_id, EchoApp(), client, registry(), concurrency=8)
+
+    progress = asyncio.run(go())
+    assert progress.done_now == 40 and progress.failed_now == 4 and progress.remaining == 0
+    summary = summarize(store, run_id)
+    correct = summary["scorers"]["echo.correct"]["pass_rate"]
+    # 4 crashed items and 4 wrong references fail; the crashed ones are in the denominator.
+    assert correct["n"] == 40 and correct["estimate"] == pytest.approx(32 / 40)
+    assert summary["scorers"]["exact_match"]["pass_rate"]["n"] == 40
+    assert summary["errors"] == 4 and summary["status"] == "completed"
+    assert set(summary["scorers"]["echo.correct"]["slices"]) == {"odd", "even"}
+    store.close()
+
+
+def test_a_budget_stop_resumes_without_redoing_or_duplicating(
+    project: Project, stub: StubServer, tmp_path: Path
+):
+    _dataset(project, tmp_path, 30)
+    store = project.open_store()
+    spec = ModelSpec(
+        name="stub",
+        base_url=stub.url,
+        model="m",
+        max_retries=0,
+        input_usd_per_mtok=1000.0,
+        output_usd_per_mtok=1000.0,
+    )
+    run_id = create_run(
+        store, System(name="echo-stub", app="echo", model="stub"), _plan(project, store, repeat=2)
+    )
+
+    async def go(budget):
+        async with ModelClient(spec, budget=Budget(usd=budget)) as client:
+            return await execute_run(store, run_id, EchoApp(), client, registry(), concurrency=2)
+
+    first = asyncio.run(go(0.1))
+    assert first.stopped and first.remaining > 0
+    seen_after_first = stub.state.requests
+    second = asyncio.run(go(100.0))
+    assert second.remaining == 0 and second.done_before == first.done_now
+    assert (
+        stub.state.requests - seen_after_first == second.done_now - second.failed_now
+    )  # crashes make no call
+    with store.read() as session:
+        total = session.execute(
+            select(func.count()).select_from(TraceRow).where(TraceRow.run_id == run_id)
+        ).scalar_one()
+    assert total == 60
+    summary = summarize(store, run_id)
+    assert summary["status"] == "completed"
+    assert "pass_hat_k" in summary["scorers"]["echo.correct"]
+    store.close()
