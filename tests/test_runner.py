@@ -162,3 +162,71 @@ def test_a_budget_stop_resumes_without_redoing_or_duplicating(
     assert summary["status"] == "completed"
     assert "pass_hat_k" in summary["scorers"]["echo.correct"]
     store.close()
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume_equals_an_uninterrupted_run(sqlite_project: Project, stub: StubServer):
+    import json
+    import os
+    import signal
+    import time
+
+    from evalwheel_flow import DATA_DIR
+    from tests.helpers import cli_json, cli_process
+
+    stub.state.delay_s = 0.01
+    with open(sqlite_project.config_path, "a") as f:
+        f.write(
+            f'\n[models.stub]\nbase_url = "{stub.url}"\nmodel = "m"\nmax_retries = 0\n'
+            '\n[systems.flow-stub]\napp = "flow"\nmodel = "stub"\n'
+        )
+    cli(
+        "dataset",
+        "import",
+        DATA_DIR / "benchmark.jsonl",
+        "-n",
+        "bench",
+        "-k",
+        "benchmark",
+        "--field",
+        "input=request",
+    )
+    store = sqlite_project.open_store()
+
+    def traces(run_id: str) -> int:
+        with store.read() as session:
+            return session.execute(
+                select(func.count()).select_from(TraceRow).where(TraceRow.run_id == run_id)
+            ).scalar_one()
+
+    run_id = None
+    at_kill = []
+    proc = cli_process(
+        "run", "-s", "flow-stub", "-d", "bench", "--concurrency", "2", cwd=sqlite_project.root
+    )
+    for _ in range(3):  # kill it three times at different points, resuming in between
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            runs = cli_json("runs", "list")
+            if runs:
+                run_id = runs[0]["id"]
+                if traces(run_id) >= 20 + 60 * _:
+                    break
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert run_id is not None
+        at_kill.append(traces(run_id))
+        proc = cli_process("run", "--resume", run_id, "--concurrency", "2", cwd=sqlite_project.root)
+    assert proc.wait(timeout=300) == 0, proc.stderr.read()
+    assert traces(run_id) == 321
+    assert any(0 < n < 321 for n in at_kill), at_kill  # the kills did land mid-run
+    resumed = summarize(store, run_id)
+    fresh = cli("run", "-s", "flow-stub", "-d", "bench", "--concurrency", "2", "--json")
+    assert fresh.exit_code == 0, fresh.stderr
+    uninterrupted = json.loads(fresh.stdout)["summary"]
+    assert (
+        resumed["scorers"] == uninterrupted["scorers"]
+        and resumed["done"] == uninterrupted["done"] == 321
+    )
+    store.close()
