@@ -230,3 +230,43 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(sqlite_project: Project
         and resumed["done"] == uninterrupted["done"] == 321
     )
     store.close()
+
+
+class SturdyEchoApp(EchoApp):
+    """The candidate: no longer crashes on 'explode' items."""
+
+    async def run(self, example, client, params):
+        text = str(example.input)
+        response = await client.chat(
+            ChatRequest(messages=[{"role": "user", "content": text}], max_tokens=20)
+        )
+        return AppOutput(outcome="answer", artifact=response.content)
+
+
+def test_compare_finds_the_improvements_and_tests_them(
+    project: Project, stub: StubServer, tmp_path: Path
+):
+    from evalwheel.runner.compare import compare_runs
+
+    _dataset(project, tmp_path, 40)
+    store = project.open_store()
+    spec = ModelSpec(name="stub", base_url=stub.url, model="m", max_retries=0)
+    runs = []
+    for app in (EchoApp(), SturdyEchoApp()):
+        run_id = create_run(
+            store, System(name=type(app).__name__, app="echo", model="stub"), _plan(project, store)
+        )
+
+        async def go(app=app, run_id=run_id):
+            async with ModelClient(spec) as client:
+                await execute_run(store, run_id, app, client, registry())
+
+        asyncio.run(go())
+        runs.append(run_id)
+    result = compare_runs(store, runs[0], runs[1], "echo.correct")
+    assert result["shared_items"] == 40
+    assert result["improvements"] == ["e13", "e23", "e3", "e33"] and result["regressions"] == []
+    assert result["overall"]["mcnemar"]["only_b"] == 4
+    assert result["overall"]["mcnemar"]["p_value"] == pytest.approx(0.125)
+    assert set(result["slices"]) == {"odd", "even"}
+    store.close()

@@ -42,3 +42,16 @@ def test_pass_hat_k_is_the_mean_of_combination_ratios():
     assert pass_hat_k(tries, 2).estimate == pytest.approx((3 / 6 + 1 + 0) / 3)
     assert pass_hat_k(tries, 4).estimate == pytest.approx((0 + 1 + 0) / 3)
     assert pass_hat_k([(1, 1)], 2).n == 0  # fewer tries than k: undefined, not zero
+
+
+def test_mcnemar_exact_and_paired_bootstrap():
+    from evalwheel.stats.paired import mcnemar, paired_bootstrap
+
+    a = [True] * 10 + [False] * 10
+    b = [True] * 10 + [True] * 8 + [False] * 2
+    result = mcnemar(a, b)
+    assert (result.only_a, result.only_b, result.both, result.neither) == (0, 8, 10, 2)
+    assert result.p_value == pytest.approx(2 * 0.5**8)  # exact two-sided binomial
+    assert mcnemar(a, a).p_value is None  # no discordant pairs: nothing to test
+    diff = paired_bootstrap([float(x) for x in a], [float(x) for x in b])
+    assert diff.difference == pytest.approx(0.4) and diff.ci_low > 0

@@ -30,6 +30,7 @@ store_app = typer.Typer(help="The project's store (database and blobs).", no_arg
 app.add_typer(store_app, name="store")
 app.command("demo")(demo_cmd.demo)
 app.command("run")(run_cmds.run)
+app.command("compare")(run_cmds.compare)
 app.add_typer(run_cmds.runs_app, name="runs")
 
 

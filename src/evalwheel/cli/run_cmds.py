@@ -210,3 +210,43 @@ def list_runs(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
             f"{r['id']}  {r['status']:11} {r['system']:20} {r['dataset'][:40]} {r['split'] or '-'} n={r['n_items']}",
             highlight=False,
         )
+
+
+def compare(
+    run_a: Annotated[str, typer.Argument(help="Baseline run.")],
+    run_b: Annotated[str, typer.Argument(help="Candidate run.")],
+    scorer: Annotated[
+        str | None, typer.Option(help="Scorer to compare (default: the app's *.pass).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Paired comparison on shared items: improvements, regressions, McNemar and bootstrap, per slice."""
+    from evalwheel.runner.compare import compare_runs
+
+    with project_store() as (_, store):
+        try:
+            summary = summarize(store, run_b)
+            summarize(store, run_a)
+        except LookupError as exc:
+            fail(str(exc))
+        chosen = scorer or next((s for s in summary["scorers"] if s.endswith(".pass")), None)
+        if chosen is None:
+            fail("name a --scorer: the run has no *.pass scorer")
+        result = compare_runs(store, run_a, run_b, chosen)
+    if as_json:
+        emit_json(result)
+        return
+    o = result["overall"]
+    p = o["mcnemar"]["p_value"]
+    out.print(
+        f"{chosen}: {result['shared_items']} shared items; A {o['pass_rate_a'] or 0:.3f} → B {o['pass_rate_b'] or 0:.3f}; "
+        f"{len(result['improvements'])} improvements, {len(result['regressions'])} regressions; "
+        f"McNemar p = {'n/a' if p is None else f'{p:.4f}'}",
+        highlight=False,
+    )
+    d = o["paired_bootstrap"]
+    if d["difference"] is not None:
+        out.print(
+            f"difference B − A = {d['difference']:+.3f} [{d['ci_low']:+.3f}, {d['ci_high']:+.3f}] (paired bootstrap, 95%)",
+            highlight=False,
+        )
