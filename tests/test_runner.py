@@ -270,3 +270,63 @@ def test_compare_finds_the_improvements_and_tests_them(
     assert result["overall"]["mcnemar"]["p_value"] == pytest.approx(0.125)
     assert set(result["slices"]) == {"odd", "even"}
     store.close()
+
+
+def test_html_report_opens_in_headless_chromium(project: Project, stub: StubServer, tmp_path: Path):
+    import shutil
+    import subprocess
+
+    from evalwheel.report.data import report_data
+    from evalwheel.report.render import to_html, to_markdown
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip(
+            "Debian's chromium is not installed (apt-get install chromium; .ci/run installs it)"
+        )
+    _dataset(project, tmp_path, 12)
+    store = project.open_store()
+    spec = ModelSpec(name="stub", base_url=stub.url, model="m", max_retries=0)
+    run_id = create_run(
+        store, System(name="echo-stub", app="echo", model="stub"), _plan(project, store)
+    )
+
+    async def go():
+        async with ModelClient(spec) as client:
+            await execute_run(store, run_id, EchoApp(), client, registry())
+
+    asyncio.run(go())
+    data = report_data(store, run_id, EchoApp())
+    page = tmp_path / "report.html"
+    page.write_text(to_html(data))
+    assert "| echo.correct |" in to_markdown(data)
+    result = subprocess.run(
+        [
+            chromium,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    dom = result.stdout
+    console = [
+        line for line in result.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line
+    ]
+    assert console == []
+    assert f"Run <code>{run_id}</code>" in dom and 'id="scorers"' in dom and "<svg" in dom
+    assert dom.count('class="item"') == 12
+    assert "Error: RuntimeError: the system crashed" in dom  # the crashed item is shown, not hidden
+    store.close()

@@ -31,6 +31,7 @@ app.add_typer(store_app, name="store")
 app.command("demo")(demo_cmd.demo)
 app.command("run")(run_cmds.run)
 app.command("compare")(run_cmds.compare)
+app.command("report")(run_cmds.report)
 app.add_typer(run_cmds.runs_app, name="runs")
 
 

@@ -250,3 +250,37 @@ def compare(
             f"difference B − A = {d['difference']:+.3f} [{d['ci_low']:+.3f}, {d['ci_high']:+.3f}] (paired bootstrap, 95%)",
             highlight=False,
         )
+
+
+def report(
+    run_id: Annotated[str, typer.Argument(help="The run to report on.")],
+    vs: Annotated[str | None, typer.Option("--vs", help="A baseline run to compare with.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html, md or json.")] = "html",
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="File to write (default: report-RUN.EXT).")
+    ] = None,
+) -> None:
+    """Write a report: one self-contained HTML file, Markdown for pull requests, or JSON."""
+    import json
+    from pathlib import Path
+
+    from evalwheel.report.data import report_data
+    from evalwheel.report.render import to_html, to_markdown
+    from evalwheel.runner.runner import load_plan
+
+    if fmt not in ("html", "md", "json"):
+        fail(f"--format must be html, md or json, not {fmt!r}")
+    with project_store() as (_, store):
+        try:
+            _, plan = load_plan(store, run_id)
+            data = report_data(store, run_id, load_apps().get(plan.app), vs)
+        except LookupError as exc:
+            fail(str(exc))
+    text = {
+        "html": to_html,
+        "md": to_markdown,
+        "json": lambda d: json.dumps(d, indent=2, default=str),
+    }[fmt](data)
+    path = Path(output or f"report-{run_id}.{fmt}")
+    path.write_text(text, encoding="utf-8")
+    out.print(str(path.resolve()), highlight=False)
