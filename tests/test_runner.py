@@ -330,3 +330,105 @@ def test_html_report_opens_in_headless_chromium(project: Project, stub: StubServ
     assert dom.count('class="item"') == 12
     assert "Error: RuntimeError: the system crashed" in dom  # the crashed item is shown, not hidden
     store.close()
+
+
+def test_gate_thresholds_and_baseline_regression(
+    project: Project, stub: StubServer, tmp_path: Path
+):
+    from evalwheel.runner.gates import GatePolicy, judge
+
+    _dataset(project, tmp_path, 40)
+    store = project.open_store()
+    spec = ModelSpec(name="stub", base_url=stub.url, model="m", max_retries=0)
+    runs = []
+    for app in (SturdyEchoApp(), EchoApp()):  # the candidate regresses: it crashes on 4 items
+        run_id = create_run(
+            store, System(name=type(app).__name__, app="echo", model="stub"), _plan(project, store)
+        )
+
+        async def go(app=app, run_id=run_id):
+            async with ModelClient(spec) as client:
+                await execute_run(store, run_id, app, client, registry())
+
+        asyncio.run(go())
+        runs.append(run_id)
+    summary = summarize(store, runs[1])
+    ok = judge(
+        "commit",
+        GatePolicy(system="s", dataset="d", thresholds={"echo.correct": 0.7}),
+        summary,
+        store,
+    )
+    assert ok.passed and ok.reasons == []
+    strict = judge(
+        "merge",
+        GatePolicy(system="s", dataset="d", thresholds={"echo.correct": 0.7}, use="ci_low"),
+        summary,
+        store,
+    )
+    assert (
+        not strict.passed and "ci_low" in strict.reasons[0]
+    )  # 0.8 on n=40 has a lower bound below 0.7
+    # 4 regressions out of 4 discordant pairs: p = 0.125, not significant at 0.05, so no failure…
+    lenient = judge(
+        "merge",
+        GatePolicy(
+            system="s",
+            dataset="d",
+            baseline=runs[0],
+            max_drop=0.05,
+            thresholds={"echo.correct": 0.5},
+        ),
+        summary,
+        store,
+    )
+    assert lenient.passed and lenient.checks[-1]["regressions"] == 4
+    # …but at alpha 0.2 the drop of 0.1 is a significant regression.
+    tight = judge(
+        "release",
+        GatePolicy(
+            system="s",
+            dataset="d",
+            baseline=runs[0],
+            max_drop=0.05,
+            alpha=0.2,
+            thresholds={"echo.correct": 0.5},
+        ),
+        summary,
+        store,
+    )
+    assert not tight.passed and "McNemar" in tight.reasons[0]
+    store.close()
+
+
+def test_gate_cli_refuses_a_run_whose_estimate_exceeds_the_budget(sqlite_project: Project):
+    from evalwheel_flow import DATA_DIR
+
+    cli(
+        "dataset",
+        "import",
+        DATA_DIR / "benchmark.jsonl",
+        "-n",
+        "bench",
+        "-k",
+        "benchmark",
+        "--field",
+        "input=request",
+    )
+    with open(sqlite_project.config_path, "a") as f:
+        f.write(
+            '\n[gates.commit]\nsystem = "flow-local"\ndataset = "bench"\nbudget = { tokens = 1000 }\n'
+            '\n[gates.merge]\nsystem = "flow-local"\ndataset = "bench"\nthreshold = 3\n'
+        )
+    result = cli("gate", "--tier", "commit")
+    assert result.exit_code == 2 and "exceeds the budget of 1000" in result.stderr
+    assert cli_json_runs() == []  # nothing was run or stored
+    result = cli("gate", "--tier", "merge")
+    assert result.exit_code == 2 and "gates.merge.threshold" in result.stderr
+    assert cli("gate", "--tier", "release").exit_code == 2
+
+
+def cli_json_runs():
+    from tests.helpers import cli_json
+
+    return cli_json("runs", "list")

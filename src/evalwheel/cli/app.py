@@ -32,6 +32,7 @@ app.command("demo")(demo_cmd.demo)
 app.command("run")(run_cmds.run)
 app.command("compare")(run_cmds.compare)
 app.command("report")(run_cmds.report)
+app.command("gate")(run_cmds.gate)
 app.add_typer(run_cmds.runs_app, name="runs")
 
 

@@ -284,3 +284,104 @@ def report(
     path = Path(output or f"report-{run_id}.{fmt}")
     path.write_text(text, encoding="utf-8")
     out.print(str(path.resolve()), highlight=False)
+
+
+def gate(
+    tier: Annotated[
+        str,
+        typer.Option("--tier", help="commit, merge or release ([gates.TIER] in evalwheel.toml)."),
+    ],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Run a tier's gate: exit 0 pass, 1 fail, 2 error (bad policy, budget estimate too high, incomplete run)."""
+    from pydantic import ValidationError
+
+    from evalwheel.llm.budget import Estimate
+    from evalwheel.llm.prices import price_for
+    from evalwheel.runner.gates import GatePolicy, judge
+
+    with project_store() as (project, store):
+        table = project.config.gates.get(tier)
+        if table is None:
+            fail(f"no [gates.{tier}] in {project.config_path}")
+        try:
+            policy = GatePolicy.model_validate(table)
+        except ValidationError as exc:
+            fail(
+                "; ".join(
+                    f"{project.config_path}: gates.{tier}.{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                    for e in exc.errors()
+                )
+            )
+        system_obj = _system(project, policy.system)
+        try:
+            version = DatasetRepository(store).resolve(policy.dataset)
+            spec = get_model(project_models(project), system_obj.model)
+        except (DatasetNotFound, ValueError, ModelConfigError) as exc:
+            fail(str(exc))
+        cfg = project.config.datasets.splits
+        plan = RunPlan(
+            dataset=f"{version.name}@{version.version_id}",
+            version_id=version.version_id,
+            split=policy.split,
+            repeat=policy.repeat,
+            limit=policy.limit,
+            app=system_obj.app,
+            params=system_obj.params,
+            policy=cfg.model_dump(),
+        )
+        from evalwheel.runner.runner import select_examples
+
+        n_items = len(select_examples(DatasetRepository(store), plan)) * policy.repeat
+        price = price_for(spec, project_prices(project))
+        tokens = n_items * policy.tokens_per_item
+        estimate = Estimate(
+            requests=n_items,
+            input_tokens=tokens,
+            output_tokens=0,
+            usd=price.cost(tokens, 0) if price else None,
+        )
+        b = policy.budget
+        if b.tokens is not None and tokens > b.tokens:
+            fail(
+                f"gate {tier}: estimated {tokens} tokens for {n_items} items exceeds the budget of {b.tokens}"
+            )
+        if b.usd is not None and estimate.usd is not None and estimate.usd > b.usd:
+            fail(
+                f"gate {tier}: estimated ${estimate.usd:.4f} for {n_items} items exceeds the budget of ${b.usd}"
+            )
+        run_id = create_run(store, system_obj, plan)
+        app = load_apps().get(system_obj.app)
+        if app is None:
+            fail(f"application {system_obj.app!r} is not installed")
+
+        async def go():  # -> RunProgress
+            async with ModelClient(
+                spec,
+                store=store,
+                budget=Budget(usd=b.usd, tokens=b.tokens, seconds=b.seconds),
+                prices=project_prices(project),
+            ) as client:
+                return await execute_run(store, run_id, app, client, registry())
+
+        progress = asyncio.run(go())
+        if progress.remaining:
+            fail(
+                f"gate {tier}: run {run_id} stopped with {progress.remaining} items left ({progress.stopped}); "
+                f"evalwheel run --resume {run_id} finishes it"
+            )
+        verdict = judge(tier, policy, summarize(store, run_id), store)
+    if as_json:
+        emit_json(verdict)
+    else:
+        out.print(
+            f"gate {tier}: {'PASS' if verdict.passed else 'FAIL'} (run {run_id})", highlight=False
+        )
+        for check in verdict.checks:
+            out.print(
+                f"  {'ok  ' if check['passed'] else 'FAIL'} {check['check']}: "
+                + ", ".join(f"{k}={v}" for k, v in check.items() if k not in ("check", "passed")),
+                highlight=False,
+            )
+    if not verdict.passed:
+        raise typer.Exit(EXIT_CHECK_FAILED)

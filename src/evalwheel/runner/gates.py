@@ -1,0 +1,113 @@
+"""Tiered gates: a policy per tier (commit, merge, release) in ``[gates.TIER]``, checked against a
+fresh run: absolute thresholds per scorer, no significant regression against a baseline run, and a
+budget checked against a pre-run estimate before anything is spent.
+
+    [gates.commit]
+    system = "flow-local"
+    dataset = "flow-benchmark"
+    split = "test"
+    limit = 20
+    thresholds = { "flow.valid" = 0.5 }     # minimum pass rate per scorer
+    use = "estimate"                        # or "ci_low": the interval's lower bound must clear it
+    baseline = "run-…"                      # optional: compare with this run
+    max_drop = 0.05                         # a drop larger than this…
+    alpha = 0.05                            # …that is significant (McNemar) fails the gate
+    budget = { usd = 1.0, tokens = 200000, seconds = 900 }
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from evalwheel.runner.compare import compare_runs
+
+
+class GateBudget(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    usd: float | None = Field(default=None, ge=0)
+    tokens: int | None = Field(default=None, ge=0)
+    seconds: float | None = Field(default=None, gt=0)
+
+
+class GatePolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    system: str
+    dataset: str
+    split: Literal["train", "dev", "test"] | None = None
+    limit: int | None = Field(default=None, ge=1)
+    repeat: int = Field(default=1, ge=1)
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    use: Literal["estimate", "ci_low"] = "estimate"
+    baseline: str | None = None
+    max_drop: float = Field(default=0.0, ge=0)
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+    budget: GateBudget = Field(default_factory=GateBudget)
+    tokens_per_item: int = Field(default=2000, ge=1, description="For the pre-run estimate.")
+
+
+class GateVerdict(BaseModel):
+    tier: str
+    passed: bool
+    run_id: str | None
+    reasons: list[str]
+    checks: list[dict[str, Any]]
+
+
+def judge(tier: str, policy: GatePolicy, summary: dict[str, Any], store: Any) -> GateVerdict:
+    checks: list[dict[str, Any]] = []
+    reasons: list[str] = []
+    for scorer, minimum in policy.thresholds.items():
+        entry = summary["scorers"].get(scorer)
+        if entry is None:
+            checks.append(
+                {
+                    "check": f"{scorer} >= {minimum}",
+                    "passed": False,
+                    "why": "scorer missing from the run",
+                }
+            )
+            reasons.append(f"{scorer}: no scores in the run")
+            continue
+        rate = entry["pass_rate"]
+        value = rate["ci_low"] if policy.use == "ci_low" else rate["estimate"]
+        ok = value is not None and value >= minimum
+        checks.append(
+            {
+                "check": f"{scorer} {policy.use} >= {minimum}",
+                "value": value,
+                "n": rate["n"],
+                "passed": ok,
+            }
+        )
+        if not ok:
+            reasons.append(
+                f"{scorer}: {policy.use} {value if value is None else round(value, 4)} < {minimum} (n={rate['n']})"
+            )
+    if policy.baseline:
+        scorers = list(policy.thresholds) or [s for s in summary["scorers"] if s.endswith(".pass")]
+        for scorer in scorers:
+            comparison = compare_runs(store, policy.baseline, summary["run_id"], scorer)
+            overall = comparison["overall"]
+            if overall["n"] == 0:
+                continue
+            drop = (overall["pass_rate_a"] or 0) - (overall["pass_rate_b"] or 0)
+            p = overall["mcnemar"]["p_value"]
+            regressed = drop > policy.max_drop and p is not None and p < policy.alpha
+            checks.append(
+                {
+                    "check": f"{scorer} vs {policy.baseline}",
+                    "drop": drop,
+                    "p_value": p,
+                    "regressions": len(comparison["regressions"]),
+                    "passed": not regressed,
+                }
+            )
+            if regressed:
+                reasons.append(
+                    f"{scorer}: dropped {drop:.3f} vs {policy.baseline} (McNemar p={p:.4f} < {policy.alpha})"
+                )
+    return GateVerdict(
+        tier=tier, passed=not reasons, run_id=summary["run_id"], reasons=reasons, checks=checks
+    )
