@@ -51,23 +51,30 @@ def test_usage_errors_exit_2(sqlite_project: Project):
 
 
 @pytest.mark.slow
-def test_demo_on_a_fresh_folder_imports_shipped_data(
+def test_demo_on_a_fresh_folder_imports_and_evaluates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.chdir(tmp_path)
-    result = cli("demo", "d")
+    result = cli("demo", "d", "--items", "3")
     assert result.exit_code == 0, result.stderr
     assert "flow-benchmark" in result.stdout and "flow-traffic" in result.stdout
+    assert (
+        "agent on the embedded model (SmolLM2-135M, offline)" in result.stdout
+        and "3 misses" in result.stdout
+    )
+    report = Path(result.stdout.split("Report: ")[1].split()[0])
+    assert report.is_file() and "flow.pass" in report.read_text()
     monkeypatch.chdir(tmp_path / "d")
     listed = {v["name"]: v for v in cli_json("dataset", "list")}
     assert (
         listed["flow-benchmark"]["n_items"] >= 300 and listed["flow-traffic"]["kind"] == "traffic"
     )
-    assert "agent on the embedded model (SmolLM2-135M, offline)" in result.stdout
-    assert "6 misses" in result.stdout and "passed " in result.stdout
+    assert len(cli_json("runs", "list")) == 1
     monkeypatch.chdir(tmp_path)
-    again = cli("demo", "d")  # a second demo reuses the project, same versions, cached calls
-    assert again.exit_code == 0 and "6 hits, 0 misses" in again.stdout
+    again = cli(
+        "demo", "d", "--items", "3"
+    )  # reuses the project and versions; every call is cached
+    assert again.exit_code == 0 and "3 hits, 0 misses" in again.stdout
     monkeypatch.chdir(tmp_path / "d")
     assert {v["seq"] for v in cli_json("dataset", "list", "--all")} == {1}
 

@@ -3,34 +3,42 @@
 It grows with the capabilities. Today it creates a project, imports every example dataset that the
 installed applications ship (found through the ``evalwheel.apps`` entry points, so the platform never
 imports an application directly), shows versions and splits, proves the import is idempotent by
-importing again, and runs the first application's system on a few test-split benchmark items on the
-embedded model, checked by the application's own deterministic scorers (a second demo is answered
-from the call cache).
+importing again, and runs a real evaluation: the first application's system on the embedded model
+over the first 24 test-split benchmark items (``--items``), scored by the application's
+deterministic checks, with aggregates (n, 95% intervals) and a self-contained HTML report whose path
+it prints. A second demo answers every model call from the call cache.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from evalwheel.apps import App, load_apps
 from evalwheel.cli.dataset_cmds import import_dataset
-from evalwheel.cli.output import fail, info, out
+from evalwheel.cli.output import fail, info, out, progress_bar
 from evalwheel.core.dataset import DatasetKind
-from evalwheel.core.example import Example
 from evalwheel.core.hashing import short
-from evalwheel.datasets.splits import SplitPolicy, assign_split, split_report
+from evalwheel.core.system import System
+from evalwheel.datasets.splits import SplitPolicy, split_report
 from evalwheel.llm.client import ModelClient
 from evalwheel.llm.registry import builtin_models
-from evalwheel.project import ConfigError, init_project
+from evalwheel.project import ConfigError, Project, init_project
+from evalwheel.report.data import report_data
+from evalwheel.report.render import to_html
+from evalwheel.runner.aggregate import summarize
+from evalwheel.runner.runner import RunPlan, create_run, execute_run
+from evalwheel.runner.scorers import registry
 from evalwheel.store import Store, StoreError
 from evalwheel.store.datasets import DatasetRepository
 
-DEMO_ITEMS = 6
+DEMO_ITEMS = 24  # about two minutes on 2 cores the first time; seconds from the cache after
 
 
 def shipped_datasets() -> list[tuple[App, str, DatasetKind, Path, dict[str, str]]]:
@@ -47,8 +55,11 @@ def demo(
     directory: Annotated[Path, typer.Argument(help="Where to create the demo project.")] = Path(
         "evalwheel-demo"
     ),
+    items: Annotated[
+        int, typer.Option(help="Test-split benchmark items to evaluate (0: none).")
+    ] = DEMO_ITEMS,
 ) -> None:
-    """Create a project and run what evalwheel can do today on the shipped example data."""
+    """Create a project, import the shipped data, and evaluate the reference agent on the embedded model."""
     try:
         project, created = init_project(directory)
     except (ConfigError, StoreError) as exc:
@@ -84,60 +95,75 @@ def demo(
             "Re-importing the same files gave the same version ids (immutable, content-addressed)."
         )
         benchmark = next((d for d in datasets if d[2] == DatasetKind.BENCHMARK), None)
-        if benchmark is not None:
-            app, name = benchmark[0], benchmark[1]
-            version = repo.resolve(name)
-            examples = [
-                e
-                for e in repo.iter_examples(version.version_id)
-                if assign_split(e, policy) == "test"
-            ]
-            examples = _spread(examples, DEMO_ITEMS)
-            result = asyncio.run(run_app(app, store, examples))
-            out.print(
-                f"{app.name} agent on the embedded model (SmolLM2-135M, offline), {len(examples)} test items of "
-                f"{version.ref}: passed {result['passed']}/{len(examples)} by the app's own checks "
-                f"({result['errors']} errors, counted as failures; call cache: {result['cache_hits']} hits, "
-                f"{result['cache_misses']} misses; a second demo is served from the cache).",
-                highlight=False,
-            )
-            for line in result["lines"]:
-                out.print("  " + line, highlight=False, markup=False)
+        if benchmark is not None and items > 0:
+            _evaluate(project, store, benchmark[0], benchmark[1], items)
         out.print(
-            f"Project: {project.root}\nNext: cd {directory} && evalwheel dataset list",
-            highlight=False,
+            f"Project: {project.root}\nNext: cd {directory} && evalwheel runs list", highlight=False
         )
     finally:
         store.close()
 
 
-def _spread(examples: list[Example], n: int) -> list[Example]:
-    """n examples spread over the list (deterministic), so the demo sees several kinds of request."""
-    if len(examples) <= n:
-        return examples
-    step = len(examples) / n
-    return [examples[int(i * step)] for i in range(n)]
+def _evaluate(project: Project, store: Store, app: App, dataset: str, items: int) -> None:
+    """A real, resumable evaluation run with its report (the full command is ``evalwheel run``)."""
+    version = DatasetRepository(store).resolve(dataset)
+    cfg = project.config.datasets.splits
+    system = System(
+        name=f"{app.name}-local",
+        app=app.name,
+        model="local",
+        params={"evalwheel": package_version("evalwheel")},
+    )
+    plan = RunPlan(
+        dataset=f"{version.name}@{version.version_id}",
+        version_id=version.version_id,
+        split="test",
+        limit=items,
+        app=app.name,
+        params=system.params,
+        policy=cfg.model_dump(),
+    )
+    run_id = create_run(store, system, plan)
+    info(
+        f"run {run_id}: {system.name} on {version.ref}, first {items} test items "
+        f"(evalwheel run --resume {run_id} if interrupted)"
+    )
 
+    async def go():  # -> (RunProgress, CallStats)
+        async with ModelClient(builtin_models()["local"], store=store) as client:
+            with progress_bar() as bar:
+                task = bar.add_task("evaluating", total=items)
+                progress = await execute_run(
+                    store,
+                    run_id,
+                    app,
+                    client,
+                    registry(),
+                    concurrency=1,
+                    on_item=lambda: bar.advance(task),
+                )
+            return progress, client.stats
 
-async def run_app(app: App, store: Store, examples: list[Example]) -> dict[str, Any]:
-    """The application's system on the embedded model, checked by the application's own scorers.
-    (The full runner is ``evalwheel run``, a later capability; this is the demo's short, cached taste.)"""
-    result: dict[str, Any] = {"passed": 0, "errors": 0, "lines": []}
-    async with ModelClient(builtin_models()["local"], store=store) as client:
-        for example in examples:
-            output = await app.run(example, client, {})
-            checks = {c.scorer: c for c in app.check(example, output)}
-            passed = any(name.endswith(".pass") and bool(c.passed) for name, c in checks.items())
-            result["passed"] += passed
-            result["errors"] += output.error is not None
-            marks = " ".join(
-                f"{name.split('.')[-1]}={'-' if c.passed is None else 'yes' if c.passed else 'no'}"
-                for name, c in checks.items()
+    started = time.perf_counter()
+    progress, stats = asyncio.run(go())
+    summary = summarize(store, run_id)
+    page = project.root / f"report-{run_id}.html"
+    page.write_text(to_html(report_data(store, run_id, app)), encoding="utf-8")
+    out.print(
+        f"{app.name} agent on the embedded model (SmolLM2-135M, offline): run {run_id}, "
+        f"{summary['done']}/{summary['planned']} items in {time.perf_counter() - started:.0f} s, "
+        f"{summary['errors']} errors (counted as failures); call cache: {stats.cache_hits} hits, "
+        f"{stats.cache_misses} misses.",
+        highlight=False,
+    )
+    for name, entry in summary["scorers"].items():
+        rate = entry["pass_rate"]
+        if rate["estimate"] is not None:
+            out.print(
+                f"  {name:18} {rate['estimate']:.3f}  95% CI [{rate['ci_low']:.3f}, {rate['ci_high']:.3f}]  "
+                f"n={rate['n']}",
+                highlight=False,
             )
-            request = str(example.input)[:60]
-            result["lines"].append(
-                f"{'PASS' if passed else 'fail'} {example.id}: {request!r} → {output.outcome}  [{marks}]"
-            )
-        result["cache_hits"] = client.stats.cache_hits
-        result["cache_misses"] = client.stats.cache_misses
-    return result
+    out.print(f"Report: {page}", highlight=False)
+    if progress.remaining:
+        fail(f"run {run_id} stopped with {progress.remaining} items left: {progress.stopped}", 1)
