@@ -128,6 +128,7 @@ async def execute_run(
     *,
     concurrency: int = 4,
     on_item: Callable[[], None] | None = None,
+    batch_size: int = 16,
 ) -> RunProgress:
     row, plan = load_plan(store, run_id)
     examples = select_examples(DatasetRepository(store), plan)
@@ -146,6 +147,26 @@ async def execute_run(
     for pair in pending:
         queue.put_nowait(pair)
 
+    finished: list[tuple[Example, int, AppOutput, list[CheckResult]]] = []
+    flush_lock = asyncio.Lock()
+
+    async def flush() -> None:
+        # Group commit, off the event loop: one transaction per batch of finished items, so calls
+        # keep flowing while the disk works. An item counts as done only once committed; a kill
+        # before that re-runs it on resume.
+        async with flush_lock:
+            batch = finished[:]
+            del finished[: len(batch)]
+            if not batch:
+                return
+            await asyncio.to_thread(_record_many, store, run_id, batch)
+            for _, _, output, _ in batch:
+                progress.done_now += 1
+                progress.remaining -= 1
+                progress.failed_now += output.error is not None
+                if on_item:
+                    on_item()
+
     async def worker() -> None:
         while progress.stopped is None:
             try:
@@ -157,15 +178,16 @@ async def execute_run(
             except (BudgetExceeded, DeadlineExceeded) as exc:
                 progress.stopped = str(exc)
                 return
-            checks = _checks(app, example, output, scorers, plan.scorers)
-            _record(store, run_id, example, repetition, output, checks)
-            progress.done_now += 1
-            progress.remaining -= 1
-            progress.failed_now += output.error is not None
-            if on_item:
-                on_item()
+            finished.append(
+                (example, repetition, output, _checks(app, example, output, scorers, plan.scorers))
+            )
+            if len(finished) >= batch_size:
+                await flush()
 
-    await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
+    try:
+        await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
+    finally:
+        await flush()
     client.flush()
     complete = progress.remaining == 0
     _set_status(
@@ -212,45 +234,44 @@ def _checks(
     return results
 
 
-def _record(
-    store: Store,
-    run_id: str,
-    example: Example,
-    repetition: int,
-    output: AppOutput,
-    checks: list[CheckResult],
+def _record_many(
+    store: Store, run_id: str, batch: list[tuple[Example, int, AppOutput, list[CheckResult]]]
 ) -> None:
-    blob = store.blobs.put(json.dumps(output.model_dump(mode="json"), sort_keys=True).encode())
+    blobs = [
+        store.blobs.put(json.dumps(out.model_dump(mode="json"), sort_keys=True).encode())
+        for _, _, out, _ in batch
+    ]
     with store.write() as session:
-        session.add(
-            TraceRow(
-                run_id=run_id,
-                example_id=example.id,
-                repetition=repetition,
-                error=output.error,
-                input_tokens=output.input_tokens,
-                output_tokens=output.output_tokens,
-                cost_usd=output.cost_usd,
-                latency_s=output.latency_s,
-                blob=blob,
-                created_at=_now(),
-            )
-        )
-        for check in checks:
+        for (example, repetition, output, checks), blob in zip(batch, blobs, strict=True):
             session.add(
-                ScoreRow(
+                TraceRow(
                     run_id=run_id,
                     example_id=example.id,
                     repetition=repetition,
-                    scorer=check.scorer,
-                    value=check.value,
-                    passed=check.passed,
-                    label=None,
-                    explanation=None,
-                    details=json.loads(json.dumps(check.details, default=str)),
                     error=output.error,
+                    input_tokens=output.input_tokens,
+                    output_tokens=output.output_tokens,
+                    cost_usd=output.cost_usd,
+                    latency_s=output.latency_s,
+                    blob=blob,
+                    created_at=_now(),
                 )
             )
+            for check in checks:
+                session.add(
+                    ScoreRow(
+                        run_id=run_id,
+                        example_id=example.id,
+                        repetition=repetition,
+                        scorer=check.scorer,
+                        value=check.value,
+                        passed=check.passed,
+                        label=None,
+                        explanation=None,
+                        details=json.loads(json.dumps(check.details, default=str)),
+                        error=output.error,
+                    )
+                )
 
 
 def _set_status(store: Store, run_id: str, status: RunStatus, finished: bool = False) -> None:
