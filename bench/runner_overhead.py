@@ -40,7 +40,9 @@ class EchoApp:
         return {}
 
     async def run(self, example, client, params):
-        response = await client.chat(ChatRequest(messages=[{"role": "user", "content": str(example.input)}]))
+        response = await client.chat(
+            ChatRequest(messages=[{"role": "user", "content": str(example.input)}])
+        )
         return AppOutput(outcome="answer", artifact=response.content)
 
     def check(self, example, output):
@@ -70,9 +72,16 @@ def make_project(root: Path, n: int):
 
     project, _ = init_project(root)
     data = root / "items.jsonl"
-    data.write_text("".join(json.dumps({"id": f"i{i}", "input": f"item {i}", "reference": f"echo: item {i}"}) + "\n" for i in range(n)))
+    data.write_text(
+        "".join(
+            json.dumps({"id": f"i{i}", "input": f"item {i}", "reference": f"echo: item {i}"}) + "\n"
+            for i in range(n)
+        )
+    )
     store = project.open_store()
-    version, _ = DatasetRepository(store).save_version("echo", DatasetKind.BENCHMARK, validate_file(data, DatasetKind.BENCHMARK))
+    version, _ = DatasetRepository(store).save_version(
+        "echo", DatasetKind.BENCHMARK, validate_file(data, DatasetKind.BENCHMARK)
+    )
     return store, version
 
 
@@ -109,7 +118,14 @@ def memory_run(url: str, n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store, version = make_project(Path(tmp) / "p", n)
         rate = asyncio.run(through_runner(url, store, version, 64))
-        print(json.dumps({"rate": rate, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+        print(
+            json.dumps(
+                {
+                    "rate": rate,
+                    "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                }
+            )
+        )
 
 
 def main() -> None:
@@ -124,8 +140,22 @@ def main() -> None:
         memory_run(args._url, args._memory)
         return
     port = free_port()
-    server = subprocess.Popen(["taskset", "-c", "1", sys.executable, "-m", "evalwheel.testing.openai_stub",
-                               "--port", str(port), "--delay", "0.05"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            "taskset",
+            "-c",
+            "1",
+            sys.executable,
+            "-m",
+            "evalwheel.testing.openai_stub",
+            "--port",
+            str(port),
+            "--delay",
+            "0.05",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/v1"
     try:
         os.sched_setaffinity(0, {0})
@@ -141,17 +171,37 @@ def main() -> None:
             ours = asyncio.run(through_runner(url, store, version, args.concurrency))
             base2 = asyncio.run(bare(url, args.items, args.concurrency))
             store.close()
-        mem = subprocess.run(["taskset", "-c", "0", sys.executable, __file__, "--_memory", str(args.memory_items), "--_url", url],
-                             capture_output=True, text=True, check=True)
+        mem = subprocess.run(
+            [
+                "taskset",
+                "-c",
+                "0",
+                sys.executable,
+                __file__,
+                "--_memory",
+                str(args.memory_items),
+                "--_url",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         memory = json.loads(mem.stdout.strip().splitlines()[-1])
     finally:
         server.terminate()
         server.wait()
     baseline = (base + base2) / 2
-    print(f"{args.items} items, concurrency {args.concurrency}, server delay 50 ms, harness on 1 core")
+    print(
+        f"{args.items} items, concurrency {args.concurrency}, server delay 50 ms, harness on 1 core"
+    )
     print(f"bare asyncio loop (same ModelClient calls) {base:7.0f} items/s, again {base2:7.0f}")
-    print(f"evalwheel runner                           {ours:7.0f} items/s   ratio {ours / baseline:.2f}")
-    print(f"{args.memory_items}-item run: {memory['rate']:.0f} items/s, peak RSS {memory['peak_mib']:.0f} MiB")
+    print(
+        f"evalwheel runner                           {ours:7.0f} items/s   ratio {ours / baseline:.2f}"
+    )
+    print(
+        f"{args.memory_items}-item run: {memory['rate']:.0f} items/s, peak RSS {memory['peak_mib']:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":
