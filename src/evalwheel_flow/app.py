@@ -17,6 +17,8 @@ from evalwheel_flow.agent.fewshot import FewShotBank
 from evalwheel_flow.catalog import load_catalog
 from evalwheel_flow.equivalence import check_equivalence
 from evalwheel_flow.scoring import score
+from evalwheel_flow.similarity import similarity
+from evalwheel_flow.validator import BUCKETS
 from evalwheel_flow.workflow import Workflow
 
 
@@ -98,7 +100,26 @@ class FlowApp:
                 passed=verdict.passed,
                 details={k: details[k] for k in ("expected", "outcome")},
             ),
+            *self._structure(example, workflow, verdict.validation),
         ]
+
+    def _structure(
+        self, example: Example, workflow: dict[str, Any] | None, lines: list[str]
+    ) -> list[CheckResult]:
+        """Per validator bucket (no errors there?) and the structural similarity to the reference."""
+        if workflow is None:
+            return []
+        results = [
+            CheckResult(
+                scorer=f"flow.bucket.{bucket}",
+                passed=not any(line.startswith(bucket + ":") for line in lines),
+            )
+            for bucket in BUCKETS
+        ]
+        if isinstance(example.reference, dict):
+            value = similarity(Workflow.from_data(example.reference), Workflow.from_data(workflow))
+            results.append(CheckResult(scorer="flow.similarity", value=value))
+        return results
 
     def render(self, example: Example, output: AppOutput) -> str:
         lines = [f"Merchant request: {example.input}", f"Agent outcome: {output.outcome}"]

@@ -126,3 +126,14 @@ def test_cli_equiv_json_shape(tmp_path):
     out = json.loads(diff.stdout)
     assert diff.exit_code == 1 and set(out) == {"equivalent", "events_checked", "counterexample"}
     assert set(out["counterexample"]) == {"event", "a", "b"}
+
+
+def test_structural_similarity_explains_how_workflows_differ():
+    from evalwheel_flow.similarity import similarity
+
+    assert similarity(REF, REF) == 1.0
+    assert similarity(REF, MUTANTS["wrong tag"]) == pytest.approx(
+        2 / 3
+    )  # same trigger and condition
+    assert similarity(REF, MUTANTS["wrong trigger"]) == pytest.approx(2 / 3)
+    assert 0 < similarity(REF, MUTANTS["missing condition"]) < 1

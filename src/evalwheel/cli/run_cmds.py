@@ -158,7 +158,10 @@ def _print_summary(summary: dict[str, Any]) -> None:
         highlight=False,
     )
     for name, entry in summary["scorers"].items():
-        out.print(f"  {name:24} {_fmt(entry['pass_rate'])}", highlight=False)
+        if entry["pass_rate"]["n"] or "mean" not in entry:
+            out.print(f"  {name:24} {_fmt(entry['pass_rate'])}", highlight=False)
+        if "mean" in entry:
+            out.print(f"  {name:24} mean {_fmt(entry['mean'])}", highlight=False)
 
 
 @runs_app.command("show")

@@ -87,6 +87,8 @@ def to_html(data: dict[str, Any]) -> str:
     summary = data["summary"]
     charts = {}
     for name, entry in summary["scorers"].items():
+        if not entry["pass_rate"]["n"]:
+            continue
         rows = [("all", entry["pass_rate"]), *entry["slices"].items()]
         charts[name] = interval_bars(rows[:40])
     for item in data["items"]:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from evalwheel.runner.runner import load_plan, select_examples
-from evalwheel.stats.intervals import pass_hat_k, wilson
+from evalwheel.stats.intervals import bootstrap_mean, pass_hat_k, wilson
 from evalwheel.store.datasets import DatasetRepository
 from evalwheel.store.db import Store
 from evalwheel.store.tables import ScoreRow, TraceRow
@@ -26,7 +26,11 @@ def summarize(store: Store, run_id: str) -> dict[str, Any]:
     with store.read() as session:
         scores = session.execute(
             select(
-                ScoreRow.example_id, ScoreRow.repetition, ScoreRow.scorer, ScoreRow.passed
+                ScoreRow.example_id,
+                ScoreRow.repetition,
+                ScoreRow.scorer,
+                ScoreRow.passed,
+                ScoreRow.value,
             ).where(ScoreRow.run_id == run_id)
         ).all()
         traces = session.execute(
@@ -42,7 +46,10 @@ def summarize(store: Store, run_id: str) -> dict[str, Any]:
     by_scorer: dict[str, list[bool]] = defaultdict(list)
     by_slice: dict[tuple[str, str], list[bool]] = defaultdict(list)
     per_item: dict[tuple[str, str], list[bool]] = defaultdict(list)
-    for example_id, _rep, scorer, passed in scores:
+    measured: dict[str, list[float]] = defaultdict(list)
+    for example_id, _rep, scorer, passed, value in scores:
+        if value is not None:
+            measured[scorer].append(value)
         if passed is None:
             continue
         by_scorer[scorer].append(bool(passed))
@@ -50,9 +57,13 @@ def summarize(store: Store, run_id: str) -> dict[str, Any]:
         example = examples.get(example_id)
         for tag in example.tags if example else ():
             by_slice[(scorer, tag)].append(bool(passed))
-    scorers = {}
-    for scorer, values in sorted(by_scorer.items()):
+    scorers: dict[str, dict[str, Any]] = {}
+    for scorer in sorted(by_scorer.keys() | measured.keys()):
+        values = by_scorer.get(scorer, [])
+        # Every scorer has a pass_rate (n=0 for one that only measures) and, when it measures, a mean.
         entry: dict[str, Any] = {"pass_rate": wilson(sum(values), len(values)).model_dump()}
+        if measured.get(scorer):
+            entry["mean"] = bootstrap_mean(measured[scorer]).model_dump()
         if plan.repeat > 1:
             tries = [(sum(v), len(v)) for (s, _), v in per_item.items() if s == scorer]
             entry["pass_hat_k"] = {
