@@ -52,3 +52,10 @@ def test_gc_removes_only_stale_temporary_files(tmp_path: Path):
     os.utime(stale, (old, old))
     assert blobs.gc_temporary() == 1
     assert not stale.exists() and fresh.exists()
+
+
+def test_non_durable_put_stores_the_same_content(tmp_path: Path):
+    blobs = BlobStore(tmp_path)
+    digest = blobs.put(b"trace", durable=False)
+    assert blobs.get(digest) == b"trace" and blobs.verify(digest)
+    assert blobs.put(b"trace") == digest

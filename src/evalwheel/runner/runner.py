@@ -238,7 +238,9 @@ def _record_many(
     store: Store, run_id: str, batch: list[tuple[Example, int, AppOutput, list[CheckResult]]]
 ) -> None:
     blobs = [
-        store.blobs.put(json.dumps(out.model_dump(mode="json"), sort_keys=True).encode())
+        store.blobs.put(
+            json.dumps(out.model_dump(mode="json"), sort_keys=True).encode(), durable=False
+        )
         for _, _, out, _ in batch
     ]
     with store.write() as session:
