@@ -137,3 +137,10 @@ def test_structural_similarity_explains_how_workflows_differ():
     )  # same trigger and condition
     assert similarity(REF, MUTANTS["wrong trigger"]) == pytest.approx(2 / 3)
     assert 0 < similarity(REF, MUTANTS["missing condition"]) < 1
+
+
+def test_a_flag_set_to_false_is_a_visible_effect():
+    # Unpublishing (published=False) used to vanish from the end state, hiding every mutant of it.
+    unpublish = workflow("product_created", None, [("unpublish_product", {})])
+    nothing = workflow("product_created", "(product.title == 'never')", [("unpublish_product", {})])
+    assert not check_equivalence(unpublish, nothing).equivalent

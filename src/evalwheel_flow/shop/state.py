@@ -92,9 +92,7 @@ class ShopState:
         the outbox as a sorted list, so equal behaviour gives equal snapshots."""
         resources = {}
         for rid, attrs in sorted(self.resources.items()):
-            state = {
-                k: copy.deepcopy(v) for k, v in attrs.items() if v not in (None, [], {}, False)
-            }
+            state = {k: copy.deepcopy(v) for k, v in attrs.items() if v not in (None, [], {})}
             if "tags" in state:
                 state["tags"] = sorted({t.lower() for t in state["tags"]})
             if state:
