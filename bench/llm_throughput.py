@@ -14,18 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from evalwheel.testing.openai_stub import stub_process
 
 
 def messages(i: int) -> list[dict]:
@@ -96,32 +89,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=256)
     parser.add_argument("--delay", type=float, default=0.05)
     args = parser.parse_args()
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            "taskset",
-            "-c",
-            "1",
-            sys.executable,
-            "-m",
-            "evalwheel.testing.openai_stub",
-            "--port",
-            str(port),
-            "--delay",
-            str(args.delay),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        os.sched_setaffinity(0, {0})
-        url = f"http://127.0.0.1:{port}/v1"
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    os.sched_setaffinity(0, {0})
+    with stub_process(args.delay, cpu=1) as url:
         n, c = args.requests, args.concurrency
         asyncio.run(bare_openai(url, 200, c))  # warm-up
         base = asyncio.run(bare_openai(url, n, c))
@@ -129,9 +98,6 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             batch = asyncio.run(evalwheel_batch(url, n, c, Path(tmp)))
         base2 = asyncio.run(bare_openai(url, n, c))
-    finally:
-        server.terminate()
-        server.wait()
     baseline = (base + base2) / 2
     print(
         f"{n} requests, concurrency {c}, server delay {args.delay * 1000:.0f} ms, harness on 1 core"

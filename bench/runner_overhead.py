@@ -15,7 +15,6 @@ import asyncio
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from evalwheel.llm.cache import CacheMode
 from evalwheel.llm.client import ModelClient
 from evalwheel.llm.registry import ModelSpec
 from evalwheel.llm.types import ChatRequest
+from evalwheel.testing.openai_stub import stub_process
 
 
 class EchoApp:
@@ -56,12 +56,6 @@ class EchoApp:
 
     def ideal_trajectory(self, request, artifact):
         return []
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_project(root: Path, n: int):
@@ -139,32 +133,8 @@ def main() -> None:
     if args._memory:
         memory_run(args._url, args._memory)
         return
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            "taskset",
-            "-c",
-            "1",
-            sys.executable,
-            "-m",
-            "evalwheel.testing.openai_stub",
-            "--port",
-            str(port),
-            "--delay",
-            "0.05",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        os.sched_setaffinity(0, {0})
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    os.sched_setaffinity(0, {0})
+    with stub_process(0.05, cpu=1) as url:
         with tempfile.TemporaryDirectory() as tmp:
             store, version = make_project(Path(tmp) / "p", args.items)
             base = asyncio.run(bare(url, args.items, args.concurrency))
@@ -188,9 +158,6 @@ def main() -> None:
             check=True,
         )
         memory = json.loads(mem.stdout.strip().splitlines()[-1])
-    finally:
-        server.terminate()
-        server.wait()
     baseline = (base + base2) / 2
     print(
         f"{args.items} items, concurrency {args.concurrency}, server delay 50 ms, harness on 1 core"

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from evalwheel_flow.catalog.catalog import Catalog, FieldType, PathError, load_catalog
 from evalwheel_flow.conditions import ConditionSyntaxError, parse
 from evalwheel_flow.conditions.ast import Comparison, Expr, Logical, Quantifier, Unary
-from evalwheel_flow.shop.events import Event, sample_payload, set_path
+from evalwheel_flow.shop.events import Event, sample_payload, sample_value, set_path
 from evalwheel_flow.shop.executor import execute
 from evalwheel_flow.workflow import Workflow
 
@@ -158,13 +158,13 @@ def _item_variants(catalog: Catalog, spec: dict, rng: random.Random) -> list[Any
             if not parts:
                 variants.append(value)
                 continue
-            item = sample_payload_item(catalog, item_type, rng)
+            item = sample_value(catalog, item_type, rng)
             if isinstance(item, dict):
                 set_path(item, parts, value)
             variants.append(item)
     for parts, nested in spec["nested"].items():
         for inner_list in _list_candidates(catalog, nested, rng):
-            item = sample_payload_item(catalog, item_type, rng)
+            item = sample_value(catalog, item_type, rng)
             if isinstance(item, dict) and parts:
                 set_path(item, parts, inner_list)
             variants.append(item)
@@ -178,14 +178,6 @@ def _list_candidates(catalog: Catalog, spec: dict, rng: random.Random) -> list[l
     for i in range(len(variants)):
         lists.append([variants[i], variants[(i + 1) % len(variants)]])
     return lists
-
-
-def sample_payload_item(catalog: Catalog, type_: FieldType, rng: random.Random) -> Any:
-    from evalwheel_flow.shop.events import _Sampler
-
-    sampler = _Sampler(catalog, rng)
-    sampler.counter = rng.randint(10_000, 99_999)
-    return sampler.value(type_, "", "item", 3)
 
 
 def build_suite(

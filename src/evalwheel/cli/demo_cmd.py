@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated
 
@@ -25,7 +24,6 @@ from evalwheel.cli.dataset_cmds import import_dataset
 from evalwheel.cli.output import fail, info, out, progress_bar
 from evalwheel.core.dataset import DatasetKind
 from evalwheel.core.hashing import short
-from evalwheel.core.system import System
 from evalwheel.datasets.splits import SplitPolicy, split_report
 from evalwheel.llm.client import ModelClient
 from evalwheel.llm.registry import builtin_models
@@ -35,6 +33,7 @@ from evalwheel.report.render import to_html
 from evalwheel.runner.aggregate import summarize
 from evalwheel.runner.runner import RunPlan, create_run, execute_run
 from evalwheel.runner.scorers import registry
+from evalwheel.runner.systems import resolve_system
 from evalwheel.store import Store, StoreError
 from evalwheel.store.datasets import DatasetRepository
 
@@ -107,21 +106,9 @@ def demo(
 def _evaluate(project: Project, store: Store, app: App, dataset: str, items: int) -> None:
     """A real, resumable evaluation run with its report (the full command is ``evalwheel run``)."""
     version = DatasetRepository(store).resolve(dataset)
-    cfg = project.config.datasets.splits
-    system = System(
-        name=f"{app.name}-local",
-        app=app.name,
-        model="local",
-        params={"evalwheel": package_version("evalwheel")},
-    )
-    plan = RunPlan(
-        dataset=f"{version.name}@{version.version_id}",
-        version_id=version.version_id,
-        split="test",
-        limit=items,
-        app=app.name,
-        params=system.params,
-        policy=cfg.model_dump(),
+    system = resolve_system(project, f"{app.name}-local")
+    plan = RunPlan.for_system(
+        system, version, project.config.datasets.splits, split="test", limit=items
     )
     run_id = create_run(store, system, plan)
     info(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from importlib.metadata import version as package_version
 from typing import Annotated, Any
 
 import typer
@@ -21,25 +20,17 @@ from evalwheel.project import Project
 from evalwheel.runner.aggregate import summarize
 from evalwheel.runner.runner import RunPlan, create_run, execute_run, load_plan
 from evalwheel.runner.scorers import registry
+from evalwheel.runner.systems import resolve_system
 from evalwheel.store.datasets import DatasetNotFound, DatasetRepository
 
 runs_app = typer.Typer(help="Evaluation runs: list and inspect.", no_args_is_help=True)
 
 
-def systems(project: Project) -> dict[str, dict[str, Any]]:
-    """``[systems.NAME]`` from the config, plus ``<app>-local`` for every installed application."""
-    found = {f"{name}-local": {"app": name, "model": "local", "params": {}} for name in load_apps()}
-    found.update(project.config.systems)
-    return found
-
-
 def _system(project: Project, name: str) -> System:
-    table = systems(project).get(name)
-    if table is None:
-        fail(f"unknown system {name!r}; configured: {', '.join(sorted(systems(project)))}")
-    params = dict(table.get("params") or {})
-    params["evalwheel"] = package_version("evalwheel")
-    return System(name=name, app=table["app"], model=table["model"], params=params)
+    try:
+        return resolve_system(project, name)
+    except LookupError as exc:
+        fail(str(exc))
 
 
 def run(
@@ -87,17 +78,14 @@ def run(
                 fail(
                     f"unknown scorer(s) {', '.join(unknown)}; known: {', '.join(sorted(registry()))}"
                 )
-            cfg = project.config.datasets.splits
-            plan = RunPlan(
-                dataset=f"{version.name}@{version.version_id}",
-                version_id=version.version_id,
+            plan = RunPlan.for_system(
+                system_obj,
+                version,
+                project.config.datasets.splits,
                 split=split,
                 repeat=repeat,
                 limit=limit,
                 scorers=scorer or [],
-                app=system_obj.app,
-                params=system_obj.params,
-                policy=cfg.model_dump(exclude={"stratify_by"}) | {"stratify_by": cfg.stratify_by},
             )
             run_id = create_run(store, system_obj, plan)
             info(
@@ -322,16 +310,13 @@ def gate(
             spec = get_model(project_models(project), system_obj.model)
         except (DatasetNotFound, ValueError, ModelConfigError) as exc:
             fail(str(exc))
-        cfg = project.config.datasets.splits
-        plan = RunPlan(
-            dataset=f"{version.name}@{version.version_id}",
-            version_id=version.version_id,
+        plan = RunPlan.for_system(
+            system_obj,
+            version,
+            project.config.datasets.splits,
             split=policy.split,
             repeat=policy.repeat,
             limit=policy.limit,
-            app=system_obj.app,
-            params=system_obj.params,
-            policy=cfg.model_dump(),
         )
         from evalwheel.runner.runner import select_examples
 

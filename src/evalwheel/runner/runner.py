@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from evalwheel.apps.interface import App, AppOutput, CheckResult
+from evalwheel.core.dataset import DatasetVersion
 from evalwheel.core.example import Example
 from evalwheel.core.run import RunStatus
 from evalwheel.core.system import System
@@ -48,6 +49,20 @@ class RunPlan(BaseModel):
     app: str
     params: dict[str, Any] = {}
     policy: dict[str, Any] = {}
+
+    @classmethod
+    def for_system(
+        cls, system: System, version: DatasetVersion, splits: BaseModel, **kw: Any
+    ) -> RunPlan:
+        """A plan for ``system`` on a dataset version, with the project's split policy (``splits``)."""
+        return cls(
+            dataset=f"{version.name}@{version.version_id}",
+            version_id=version.version_id,
+            app=system.app,
+            params=system.params,
+            policy=splits.model_dump(),
+            **kw,
+        )
 
 
 class RunProgress(BaseModel):

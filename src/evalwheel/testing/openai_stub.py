@@ -26,8 +26,14 @@ import asyncio
 import hashlib
 import json
 import re
+import shutil
+import socket
+import subprocess
+import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from evalwheel.asgi import lifespan, read_body, send_bytes, send_json
@@ -199,6 +205,41 @@ class StubServer(ServerThread):
     ) -> None:
         self.state = StubState(delay_s, hang_s, retry_after)
         super().__init__(StubApp(self.state))
+
+
+@contextmanager
+def stub_process(delay_s: float = 0.0, cpu: int | None = None) -> Iterator[str]:
+    """The stub in a separate process (optionally pinned to one CPU with taskset), for benchmarks
+    where the server must not share the harness's interpreter; yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        sys.executable,
+        "-m",
+        "evalwheel.testing.openai_stub",
+        "--port",
+        str(port),
+        "--delay",
+        str(delay_s),
+    ]
+    if cpu is not None and shutil.which("taskset"):
+        command = ["taskset", "-c", str(cpu), *command]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the stub server did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def main() -> None:

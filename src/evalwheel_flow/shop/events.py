@@ -83,6 +83,13 @@ def sample_payload(
     return {name: sampler.value(type_, "", name, depth) for name, type_ in scope.items()}
 
 
+def sample_value(catalog: Catalog, type_: FieldType, rng: random.Random, depth: int = 3) -> Any:
+    """One value of a type (e.g. a list item), with ids that don't collide with a payload's."""
+    sampler = _Sampler(catalog, rng)
+    sampler.counter = rng.randint(10_000, 99_999)
+    return sampler.value(type_, "", "item", depth)
+
+
 def set_path(payload: dict[str, Any], parts: tuple[str, ...], value: Any) -> None:
     """Set a value at a dotted path, creating objects on the way."""
     current = payload
