@@ -18,8 +18,28 @@ from evalwheel_flow.catalog import load_catalog
 from evalwheel_flow.equivalence import check_equivalence
 from evalwheel_flow.scoring import score
 from evalwheel_flow.similarity import similarity
-from evalwheel_flow.validator import BUCKETS
+from evalwheel_flow.validator import BUCKETS, validate
 from evalwheel_flow.workflow import Workflow
+
+FLOW_QUALITY_JUDGE: dict[str, Any] = {
+    "model": "local",
+    "rubric": (
+        "Judge whether the automation does what the merchant asked: the right trigger, the "
+        "right conditions with the right values and operators, and the right actions, with "
+        "nothing missing and nothing added."
+    ),
+    "criteria": [
+        "good: it does exactly what was asked.",
+        "needs_improvement: it does the main thing, with a minor flaw (an extra harmless step, "
+        "a slightly different boundary).",
+        "bad: it would do the wrong thing on real orders (wrong trigger, wrong value, a missing "
+        "condition, the wrong resource).",
+    ],
+    "labels": ["good", "needs_improvement", "bad"],
+    "pass_labels": ["good"],
+    "ordinal": True,
+    "max_tokens": 120,
+}
 
 
 class FlowApp:
@@ -122,17 +142,32 @@ class FlowApp:
         return results
 
     def render(self, example: Example, output: AppOutput) -> str:
-        lines = [f"Merchant request: {example.input}", f"Agent outcome: {output.outcome}"]
-        if output.outcome == "workflow" and isinstance(output.artifact, dict):
-            compact = from_workflow(Workflow.from_data(output.artifact), load_catalog())
-            lines.append("Workflow: " + json.dumps(compact or output.artifact, indent=1))
-        elif isinstance(output.artifact, dict):
+        """The request, the workflow in its compact form, and the validator's findings (a judge
+        should not have to re-derive what a deterministic check already knows)."""
+        lines = [f"Merchant request: {example.input}"]
+        artifact = output.artifact
+        is_workflow = isinstance(artifact, dict) and "root" in artifact
+        outcome = output.outcome or ("workflow" if is_workflow else None)
+        lines.append(f"Agent outcome: {outcome}")
+        if outcome == "workflow" and is_workflow:
+            workflow = Workflow.from_data(artifact)
+            compact = from_workflow(workflow, load_catalog())
+            lines.append("Workflow: " + json.dumps(compact or artifact, indent=1))
+            report = validate(workflow, load_catalog())
+            findings = [f"{bucket}: {p.message}" for bucket, p in report.errors()]
+            findings += [f"warning: {p.message}" for p in report.warnings]
             lines.append(
-                f"Agent said: {output.artifact.get('question') or output.artifact.get('message')}"
+                "Validator: " + ("; ".join(findings) if findings else "no errors or warnings")
             )
+        elif isinstance(artifact, dict):
+            lines.append(f"Agent said: {artifact.get('question') or artifact.get('message')}")
         if output.error:
             lines.append(f"Error: {output.error}")
         return "\n".join(lines)
+
+    def default_judges(self) -> dict[str, dict[str, Any]]:
+        """``flow-quality``: the pointwise judge of a workflow against the merchant's request."""
+        return {"flow-quality": FLOW_QUALITY_JUDGE}
 
     def same(self, a: AppOutput, b: AppOutput) -> bool:
         if a.outcome != b.outcome:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from evalwheel import __version__
-from evalwheel.cli import dataset_cmds, demo_cmd, models_cmds, run_cmds
+from evalwheel.cli import dataset_cmds, demo_cmd, judge_cmds, label_cmds, models_cmds, run_cmds
 from evalwheel.cli.context import project_store
 from evalwheel.cli.output import EXIT_INTERNAL_ERROR, emit_json, err, fail, out
 from evalwheel.project import ConfigError, init_project
@@ -34,6 +34,10 @@ app.command("compare")(run_cmds.compare)
 app.command("report")(run_cmds.report)
 app.command("gate")(run_cmds.gate)
 app.add_typer(run_cmds.runs_app, name="runs")
+app.add_typer(label_cmds.app, name="labels")
+app.command("agreement")(label_cmds.agreement)
+app.add_typer(judge_cmds.app, name="judge")
+app.command("calibrate")(judge_cmds.calibrate)
 
 
 def _register_plugins() -> None:

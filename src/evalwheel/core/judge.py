@@ -1,7 +1,9 @@
 """Judges and their calibrations.
 
-The judge issue owns the details (panels, arbitration, drift); the artifact's identity is fixed here:
-a judge's version is the hash of everything that can change a verdict.
+A judge is a versioned artifact: its version is the hash of everything that can change a verdict
+(rubric, criteria, prompt template, few-shots, model, parameters, label set, label map). The name
+and the note on where a version came from are left out, so renaming a judge or re-deriving the same
+prompt never forks its history.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from evalwheel.core.hashing import content_hash
 
@@ -19,6 +21,20 @@ class JudgeKind(StrEnum):
     PAIRWISE = "pairwise"
 
 
+PAIRWISE_LABELS = ("A", "B", "tie")
+
+
+class FewShot(BaseModel):
+    """A worked example shown to the judge: the rendered material and the verdict a human gave."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    content: str
+    label: str
+    rationale: str = ""
+    item_id: str | None = Field(default=None, description="where it came from (a train item)")
+
+
 class Judge(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -26,24 +42,62 @@ class Judge(BaseModel):
     kind: JudgeKind = JudgeKind.POINTWISE
     model: str
     rubric: str
-    prompt_template: str
+    criteria: tuple[str, ...] = ()
+    prompt_template: str = ""
     labels: tuple[str, ...] = ("good", "needs_improvement", "bad")
     ordinal: bool = True
-    fewshots: tuple[dict[str, JsonValue], ...] = ()
+    pass_labels: tuple[str, ...] = ()
+    fewshots: tuple[FewShot, ...] = ()
+    label_map: dict[str, str] = Field(
+        default_factory=dict,
+        description="verdict → reported label, learnt on train labels (e.g. a systematic shift)",
+    )
     params: dict[str, JsonValue] = Field(default_factory=lambda: {"temperature": 0})
+    structured: str = Field(default="json_schema", pattern="^(json_schema|tool|prompted)$")
+    max_tokens: int = Field(default=256, ge=8)
+    app: str | None = Field(default=None, description="the application that renders traces")
+    origin: str | None = Field(default=None, description="how this version was derived (unhashed)")
+
+    @model_validator(mode="after")
+    def _labels(self) -> Judge:
+        if self.kind == JudgeKind.PAIRWISE and tuple(self.labels) != PAIRWISE_LABELS:
+            object.__setattr__(self, "labels", PAIRWISE_LABELS)
+            object.__setattr__(self, "ordinal", False)
+        if len(set(self.labels)) != len(self.labels) or len(self.labels) < 2:
+            raise ValueError("labels must be at least two distinct values")
+        for label in (*self.pass_labels, *self.label_map.keys(), *self.label_map.values()):
+            if label not in self.labels:
+                raise ValueError(f"{label!r} is not one of the labels {list(self.labels)}")
+        for shot in self.fewshots:
+            if shot.label not in self.labels:
+                raise ValueError(f"few-shot label {shot.label!r} is not one of {list(self.labels)}")
+        return self
+
+    @property
+    def passing(self) -> tuple[str, ...]:
+        """Labels that count as a pass: declared, else the first (best) label."""
+        return self.pass_labels or (self.labels[0],)
 
     @property
     def version(self) -> str:
-        return content_hash(self.model_dump(mode="json", exclude={"name"}))
+        return content_hash(self.model_dump(mode="json", exclude={"name", "origin"}))
 
 
 class Calibration(BaseModel):
-    """A judge's measured agreement with humans on held-out golden labels (details: judge issue)."""
+    """A judge version's measured agreement with humans on golden labels, and whether it passed the
+    promotion gate. ``iterations`` is the improvement log that produced it (dev kappa per step)."""
 
     model_config = ConfigDict(extra="forbid")
 
     id: str
+    judge_name: str = ""
     judge_version: str
     golden: str = Field(description="name@version of the golden dataset")
     metrics: dict[str, JsonValue] = Field(default_factory=dict)
+    iterations: list[dict[str, JsonValue]] = Field(default_factory=list)
+    verdicts: dict[str, str | None] = Field(
+        default_factory=dict, description="item → label on the test split (None: a judge error)"
+    )
+    trusted: bool = False
+    gate: dict[str, JsonValue] = Field(default_factory=dict)
     created_at: datetime

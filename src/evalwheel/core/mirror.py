@@ -34,4 +34,7 @@ class ReviewItem(BaseModel):
     status: str = "open"
     assignee: str | None = None
     resolution: dict[str, JsonValue] = Field(default_factory=dict)
+    details: dict[str, JsonValue] = Field(
+        default_factory=dict, description="what the reviewer needs to see (material, verdicts)"
+    )
     created_at: datetime

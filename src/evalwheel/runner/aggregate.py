@@ -47,10 +47,12 @@ def summarize(store: Store, run_id: str) -> dict[str, Any]:
     by_slice: dict[tuple[str, str], list[bool]] = defaultdict(list)
     per_item: dict[tuple[str, str], list[bool]] = defaultdict(list)
     measured: dict[str, list[float]] = defaultdict(list)
+    not_scored: dict[str, int] = defaultdict(int)
     for example_id, _rep, scorer, passed, value in scores:
         if value is not None:
             measured[scorer].append(value)
         if passed is None:
+            not_scored[scorer] += 1
             continue
         by_scorer[scorer].append(bool(passed))
         per_item[(scorer, example_id)].append(bool(passed))
@@ -58,10 +60,13 @@ def summarize(store: Store, run_id: str) -> dict[str, Any]:
         for tag in example.tags if example else ():
             by_slice[(scorer, tag)].append(bool(passed))
     scorers: dict[str, dict[str, Any]] = {}
-    for scorer in sorted(by_scorer.keys() | measured.keys()):
+    for scorer in sorted(by_scorer.keys() | measured.keys() | not_scored.keys()):
         values = by_scorer.get(scorer, [])
         # Every scorer has a pass_rate (n=0 for one that only measures) and, when it measures, a mean.
-        entry: dict[str, Any] = {"pass_rate": wilson(sum(values), len(values)).model_dump()}
+        entry: dict[str, Any] = {
+            "pass_rate": wilson(sum(values), len(values)).model_dump(),
+            "not_scored": not_scored.get(scorer, 0),
+        }
         if measured.get(scorer):
             entry["mean"] = bootstrap_mean(measured[scorer]).model_dump()
         if plan.repeat > 1:

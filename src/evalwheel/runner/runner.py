@@ -29,7 +29,7 @@ from evalwheel.core.system import System
 from evalwheel.datasets.splits import SplitPolicy, assign_split
 from evalwheel.llm.client import ModelClient
 from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded
-from evalwheel.runner.scorers import Scorer
+from evalwheel.runner.scorers import AsyncScorer, Scorer
 from evalwheel.store.datasets import DatasetRepository
 from evalwheel.store.db import Store
 from evalwheel.store.tables import RunRow, ScoreRow, SystemRow, TraceRow
@@ -49,6 +49,7 @@ class RunPlan(BaseModel):
     app: str
     params: dict[str, Any] = {}
     policy: dict[str, Any] = {}
+    judges: dict[str, str] = {}  # judge or panel name → judge version (panels: their members')
 
     @classmethod
     def for_system(
@@ -144,6 +145,7 @@ async def execute_run(
     concurrency: int = 4,
     on_item: Callable[[], None] | None = None,
     batch_size: int = 16,
+    judge_scorers: dict[str, AsyncScorer] | None = None,
 ) -> RunProgress:
     row, plan = load_plan(store, run_id)
     examples = select_examples(DatasetRepository(store), plan)
@@ -193,9 +195,18 @@ async def execute_run(
             except (BudgetExceeded, DeadlineExceeded) as exc:
                 progress.stopped = str(exc)
                 return
-            finished.append(
-                (example, repetition, output, _checks(app, example, output, scorers, plan.scorers))
-            )
+            checks = _checks(app, example, output, scorers, plan.scorers)
+            try:
+                for judge_scorer in (judge_scorers or {}).values():
+                    checks.append(
+                        await judge_scorer(
+                            app, example, output, f"{run_id}/{example.id}/{repetition}"
+                        )
+                    )
+            except (BudgetExceeded, DeadlineExceeded) as exc:
+                progress.stopped = str(exc)
+                return
+            finished.append((example, repetition, output, checks))
             if len(finished) >= batch_size:
                 await flush()
 
@@ -283,12 +294,16 @@ def _record_many(
                         scorer=check.scorer,
                         value=check.value,
                         passed=check.passed,
-                        label=None,
-                        explanation=None,
+                        label=_text_or_none(check.details.get("judge_label")),
+                        explanation=_text_or_none(check.details.get("rationale")),
                         details=json.loads(json.dumps(check.details, default=str)),
                         error=output.error,
                     )
                 )
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _set_status(store: Store, run_id: str, status: RunStatus, finished: bool = False) -> None:

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from importlib.metadata import entry_points
+from typing import Any
 
 from evalwheel.apps.interface import AppOutput, CheckResult
 from evalwheel.core.example import Example
 
 Scorer = Callable[[Example, AppOutput], CheckResult]
+# Scorers that call a model (judges, panels): (app, example, output, "run/item/repetition").
+AsyncScorer = Callable[[Any, Example, AppOutput, str], Awaitable[CheckResult]]
 _REGISTRY: dict[str, Scorer] = {}
 
 

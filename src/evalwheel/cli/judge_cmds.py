@@ -1,0 +1,472 @@
+"""``evalwheel judge …`` (list, show, export, drift) and ``evalwheel calibrate``."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+from typing import Annotated, Any
+
+import typer
+
+from evalwheel.cli.context import project_store
+from evalwheel.cli.output import EXIT_CHECK_FAILED, emit_json, fail, info, out, progress_bar
+from evalwheel.core.judge import Judge
+from evalwheel.project import Project
+from evalwheel.store.db import Store
+
+app = typer.Typer(help="LLM judges: versions, calibration records, drift.", no_args_is_help=True)
+
+
+def load_judge(project: Project, store: Store, name: str) -> Judge:
+    """The configured judge, at its calibrated pin when the configuration is unchanged."""
+    from evalwheel.judges.config import JudgeConfigError, resolve_single
+    from evalwheel.judges.registry import pinned
+
+    try:
+        return pinned(store, resolve_single(project, name))
+    except (LookupError, JudgeConfigError) as exc:
+        fail(str(exc))
+
+
+def judge_client(project: Project, store: Store, model: str, **kw: Any):  # -> ModelClient
+    from evalwheel.llm.client import ModelClient
+    from evalwheel.llm.errors import ModelConfigError
+    from evalwheel.llm.project_models import project_models, project_prices
+    from evalwheel.llm.registry import get_model
+
+    try:
+        spec = get_model(project_models(project), model)
+        return ModelClient(spec, store=store, prices=project_prices(project), **kw)
+    except (ModelConfigError, ValueError) as exc:
+        fail(str(exc))
+
+
+def _app_for(judge: Judge):  # -> App | None
+    from evalwheel.apps import load_apps
+
+    if judge.app is None:
+        return None
+    found = load_apps().get(judge.app)
+    if found is None:
+        fail(f"judge {judge.name!r} renders with application {judge.app!r}, which is not installed")
+    return found
+
+
+def _fractions(text: str) -> tuple[float, float, float]:
+    try:
+        parts = tuple(float(p) for p in text.split(","))
+    except ValueError:
+        fail(f"--split takes TRAIN,DEV,TEST fractions (e.g. 0.4,0.3,0.3), not {text!r}")
+    if len(parts) != 3 or abs(sum(parts) - 1) > 1e-6 or min(parts) < 0:
+        fail(f"--split needs three non-negative fractions summing to 1, not {text!r}")
+    return parts  # type: ignore[return-value]
+
+
+@app.command("list")
+def list_judges(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Configured judges and panels, with the version in use and whether it is trusted."""
+    from evalwheel.judges.config import PanelSpec, configured_judges, resolve_judge
+    from evalwheel.judges.registry import JudgeRegistry, pinned
+
+    rows = []
+    with project_store() as (project, store):
+        registry = JudgeRegistry(store)
+        for name in sorted(configured_judges(project)):
+            try:
+                judge = resolve_judge(project, name)
+            except ValueError as exc:
+                rows.append({"name": name, "error": str(exc)})
+                continue
+            if isinstance(judge, PanelSpec):
+                rows.append(
+                    {
+                        "name": name,
+                        "kind": "panel",
+                        "members": judge.members,
+                        "arbiter": judge.arbiter,
+                    }
+                )
+                continue
+            used = pinned(store, judge)
+            latest = registry.latest_calibration(used.version)
+            rows.append(
+                {
+                    "name": name,
+                    "kind": used.kind.value,
+                    "model": used.model,
+                    "version": used.version,
+                    "calibrated_from": judge.version if used.version != judge.version else None,
+                    "trusted": registry.trusted(used.version),
+                    "test_kappa": (
+                        latest.metrics.get("test", {}).get("vs_reference", {}).get("cohen_kappa")
+                        if latest
+                        else None
+                    ),
+                }
+            )
+    if as_json:
+        emit_json(rows)
+        return
+    for r in rows:
+        if "error" in r:
+            out.print(f"{r['name']:24} error: {r['error']}", highlight=False)
+        elif r["kind"] == "panel":
+            out.print(
+                f"{r['name']:24} panel of {', '.join(r['members'])} (arbiter: {r['arbiter']})",
+                highlight=False,
+            )
+        else:
+            kappa = r["test_kappa"]
+            k = (
+                f"test kappa {kappa['estimate']:.3f} [{kappa['ci_low']:.3f}, {kappa['ci_high']:.3f}]"
+                if kappa and kappa.get("estimate") is not None
+                else "not calibrated"
+            )
+            out.print(
+                f"{r['name']:24} {r['version'][:12]} {r['model']:12} {'TRUSTED' if r['trusted'] else 'untrusted'}  {k}",
+                highlight=False,
+            )
+
+
+@app.command("show")
+def show(
+    name: Annotated[str, typer.Argument()],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The judge in use (its full artifact), its calibrations and their kappa trail."""
+    from evalwheel.judges.calibrate import kappa_trail
+    from evalwheel.judges.registry import JudgeRegistry
+
+    with project_store() as (project, store):
+        judge = load_judge(project, store, name)
+        registry = JudgeRegistry(store)
+        calibrations = registry.calibrations(version=judge.version)
+        data = {
+            "judge": judge.model_dump(mode="json"),
+            "version": judge.version,
+            "trusted": registry.trusted(judge.version),
+            "calibrations": [
+                {
+                    "id": c.id,
+                    "golden": c.golden,
+                    "trusted": c.trusted,
+                    "gate": c.gate,
+                    "kappa_trail": list(kappa_trail(c)),
+                    "test": c.metrics.get("test", {}).get("vs_reference"),
+                    "created_at": c.created_at.isoformat(),
+                }
+                for c in calibrations
+            ],
+        }
+    if as_json:
+        emit_json(data)
+        return
+    out.print(
+        f"{name} {judge.version[:12]} model={judge.model} trusted={data['trusted']}",
+        highlight=False,
+    )
+    out.print(f"rubric: {judge.rubric}", highlight=False)
+    for c in judge.criteria:
+        out.print(f"  - {c}", highlight=False)
+    out.print(
+        f"few-shots: {len(judge.fewshots)}; label map: {judge.label_map or 'none'}", highlight=False
+    )
+    for c in data["calibrations"]:
+        trail = " → ".join("n/a" if k is None else f"{k:.2f}" for k in c["kappa_trail"])
+        out.print(
+            f"{c['id']} on {c['golden']}: dev kappa {trail}; trusted={c['trusted']}",
+            highlight=False,
+        )
+
+
+@app.command("export")
+def export(name: Annotated[str, typer.Argument()]) -> None:
+    """The judge in use as a TOML table, to commit into evalwheel.toml."""
+    import tomli_w
+
+    with project_store() as (project, store):
+        judge = load_judge(project, store, name)
+    data = judge.model_dump(mode="json", exclude={"name", "origin"}, exclude_none=True)
+    out.print(tomli_w.dumps({"judges": {name: data}}), highlight=False, markup=False)
+
+
+def _golden(
+    store: Store, ref: str, judge: Judge, fractions, seed: int, limit: int | None
+):  # -> GoldenSet
+    from evalwheel.judges.golden import load_golden
+    from evalwheel.store.datasets import DatasetNotFound
+
+    try:
+        return load_golden(
+            store, ref, judge, _app_for(judge), fractions=fractions, seed=seed, limit=limit
+        )
+    except (DatasetNotFound, ValueError, LookupError) as exc:
+        fail(str(exc))
+
+
+def calibrate(
+    judge_name: Annotated[
+        str, typer.Option("--judge", "-j", help="A [judges.NAME] (or an app's).")
+    ],
+    golden: Annotated[
+        str, typer.Option("--golden", "-g", help="The golden dataset NAME[@VERSION].")
+    ],
+    target_kappa: Annotated[
+        float, typer.Option(help="Stop when dev kappa reaches it; the gate's floor.")
+    ] = 0.6,
+    ceiling_share: Annotated[
+        float, typer.Option(help="Gate: test kappa >= this share of the human ceiling.")
+    ] = 0.8,
+    optimiser: Annotated[
+        list[str] | None,
+        typer.Option("--optimiser", help="fewshot, rubric, label_map (repeatable)."),
+    ] = None,
+    max_iterations: Annotated[
+        int, typer.Option(help="Improvement rounds at most (0: measure only).")
+    ] = 4,
+    split: Annotated[
+        str, typer.Option(help="TRAIN,DEV,TEST fractions, stratified by label.")
+    ] = "0.4,0.3,0.3",
+    limit: Annotated[
+        int | None, typer.Option(help="A stratified subset of N items (for quick runs).")
+    ] = None,
+    seed: Annotated[int, typer.Option()] = 0,
+    concurrency: Annotated[int, typer.Option()] = 4,
+    budget_usd: Annotated[float | None, typer.Option("--budget-usd")] = None,
+    optimiser_model: Annotated[
+        str | None, typer.Option(help="Model that rewrites criteria (default: the judge's).")
+    ] = None,
+    resamples: Annotated[int, typer.Option(help="Bootstrap resamples for intervals.")] = 10_000,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Measure a judge against human labels beside the human ceiling, improve it on train, select on
+    dev, report once on test, and promote it if it passes the gate. Exit 1 when not promoted."""
+    from evalwheel.judges.calibrate import CalibrationOptions, PromotionGate
+    from evalwheel.judges.calibrate import calibrate as run_calibration
+    from evalwheel.judges.config import JudgeConfigError, resolve_single
+    from evalwheel.judges.registry import JudgeRegistry, pin
+    from evalwheel.llm.budget import Budget
+
+    fractions = _fractions(split)
+    try:
+        options = CalibrationOptions(
+            target_kappa=target_kappa,
+            optimisers=optimiser or ["fewshot", "rubric", "label_map"],
+            max_iterations=max_iterations,
+            concurrency=concurrency,
+            resamples=resamples,
+            seed=seed,
+            gate=PromotionGate(target_kappa=target_kappa, ceiling_share=ceiling_share),
+        )
+    except ValueError as exc:
+        fail(str(exc))
+    with project_store() as (project, store):
+        try:
+            configured = resolve_single(project, judge_name)
+        except (LookupError, JudgeConfigError) as exc:
+            fail(str(exc))
+        judge = load_judge(project, store, judge_name)
+        golden_set = _golden(store, golden, judge, fractions, seed, limit)
+        from evalwheel.judges.golden import summary
+
+        s = summary(golden_set)
+        info(
+            f"golden {s['ref']}: {s['items']} items, annotators {', '.join(s['annotators']) or '(adjudicated only)'}; "
+            f"train/dev/test {s['splits']['train']}/{s['splits']['dev']}/{s['splits']['test']}"
+        )
+        client = judge_client(project, store, judge.model, budget=Budget(usd=budget_usd))
+        rewrite = (
+            judge_client(project, store, optimiser_model, budget=Budget(usd=budget_usd))
+            if optimiser_model
+            else None
+        )
+
+        def log(entry: dict[str, Any]) -> None:
+            k = entry.get("dev_kappa")
+            info(
+                f"  [{entry['iteration']}] {entry['optimiser']:10} dev kappa "
+                f"{'n/a' if k is None else f'{k:.3f}'}  {entry['version'][:12]}  {entry.get('origin') or ''}"
+            )
+
+        async def go():
+            async with AsyncExitStack() as stack:
+                await stack.enter_async_context(client)
+                if rewrite is not None:
+                    await stack.enter_async_context(rewrite)
+                with progress_bar() as bar:
+
+                    def phase(what: str, total: int):
+                        task = bar.add_task(what, total=total)
+                        return lambda: bar.advance(task)
+
+                    return await run_calibration(
+                        judge,
+                        golden_set,
+                        client,
+                        options,
+                        optimiser_client=rewrite,
+                        progress=phase,
+                        log=log,
+                    )
+
+        try:
+            chosen, calibration = asyncio.run(go())
+        except ValueError as exc:
+            fail(str(exc))
+        registry = JudgeRegistry(store)
+        registry.save(judge)
+        registry.save(chosen)
+        registry.save_calibration(calibration)
+        if calibration.trusted or chosen.version != judge.version:
+            pin(store, configured, chosen)
+    if as_json:
+        emit_json(
+            {
+                "judge": chosen.model_dump(mode="json"),
+                "version": chosen.version,
+                "calibration": calibration.model_dump(mode="json"),
+            }
+        )
+    else:
+        print_calibration(calibration)
+    if not calibration.trusted:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _k(entry: dict[str, Any] | None) -> str:
+    if not entry or entry.get("estimate") is None:
+        return "n/a"
+    return f"{entry['estimate']:.3f} [{entry['ci_low']:.3f}, {entry['ci_high']:.3f}]"
+
+
+def print_calibration(calibration) -> None:  # Calibration
+    from evalwheel.judges.calibrate import kappa_trail
+
+    m = calibration.metrics
+    test = m["test"]
+    trail = " → ".join("n/a" if k is None else f"{k:.2f}" for k in kappa_trail(calibration))
+    out.print(
+        f"calibration {calibration.id}: judge {calibration.judge_version[:12]} on {calibration.golden}",
+        highlight=False,
+    )
+    out.print(
+        f"dev kappa by chosen iteration: {trail} (stopped: {m['stop_reason']})", highlight=False
+    )
+    ref = test["vs_reference"]
+    out.print(
+        f"test (n={test['n_items']}, judge errors {test['n_errors']}): kappa vs reference {_k(ref.get('cohen_kappa'))}, "
+        f"raw agreement {ref.get('raw_agreement') if ref.get('raw_agreement') is None else round(ref['raw_agreement'], 3)}, "
+        f"AC1 {_k(ref.get('gwet_ac1'))}, TPR {ref.get('tpr')}, TNR {ref.get('tnr')}",
+        highlight=False,
+    )
+    for human, stats in test["vs_humans"].items():
+        out.print(
+            f"  judge vs {human:16} kappa {_k(stats.get('cohen_kappa'))} (n={stats['n']})",
+            highlight=False,
+        )
+    for pair, stats in test["human_pairs"].items():
+        out.print(
+            f"  human ceiling {pair:18} kappa {_k(stats.get('cohen_kappa'))} (n={stats['n']})",
+            highlight=False,
+        )
+    c = test["ceiling"]
+    if c["ratio"] is not None:
+        out.print(
+            f"  judge/ceiling = {c['judge_kappa_vs_humans']:.3f} / {c['human_kappa']:.3f} = {c['ratio']:.2f}",
+            highlight=False,
+        )
+    worst = list(m.get("slices", {}).items())[:3]
+    if worst:
+        out.print(
+            "  weakest slices: "
+            + ", ".join(f"{t} {v['agreement']:.2f} (n={v['n']})" for t, v in worst),
+            highlight=False,
+        )
+    for d in m.get("disagreements", [])[:3]:
+        out.print(
+            f"  disagreement {d['item']}: judge {d['judge']} vs {d['reference']} — judge: {d['judge_rationale'] or d['judge_error']}; humans: "
+            + " | ".join(d["human_rationales"].values()),
+            highlight=False,
+        )
+    verdict = (
+        "TRUSTED"
+        if calibration.trusted
+        else "not trusted: " + "; ".join(calibration.gate.get("reasons", []))
+    )
+    out.print(f"promotion gate: {verdict}", highlight=False)
+
+
+@app.command("drift")
+def drift(
+    judge_name: Annotated[str, typer.Option("--judge", "-j")],
+    golden: Annotated[
+        str | None, typer.Option("--golden", "-g", help="Default: the calibration's golden set.")
+    ] = None,
+    alpha: Annotated[float, typer.Option(help="McNemar significance level.")] = 0.05,
+    tolerance: Annotated[
+        float, typer.Option(help="Kappa drop tolerated before it counts as drift.")
+    ] = 0.0,
+    concurrency: Annotated[int, typer.Option()] = 4,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Re-score the frozen golden items with the pinned judge (fresh model calls) and test the
+    change against its calibration: exit 1 on drift."""
+    from evalwheel.judges.drift import drift_report
+    from evalwheel.judges.evaluate import judge_items
+    from evalwheel.judges.registry import JudgeRegistry
+    from evalwheel.llm.cache import CacheMode
+
+    with project_store() as (project, store):
+        judge = load_judge(project, store, judge_name)
+        calibration = JudgeRegistry(store).latest_calibration(judge.version)
+        if calibration is None:
+            fail(
+                f"judge {judge_name!r} version {judge.version[:12]} has no calibration: run `evalwheel calibrate` first"
+            )
+        options = calibration.metrics.get("options", {})
+        golden_set = _golden(
+            store,
+            golden or calibration.golden,
+            judge,
+            (0.4, 0.3, 0.3),
+            options.get("seed", 0),
+            None,
+        )
+        items = [i for i in golden_set.items if i.id in calibration.verdicts]
+        client = judge_client(project, store, judge.model, cache_mode=CacheMode.REFRESH)
+
+        async def go():
+            async with client:
+                with progress_bar() as bar:
+                    task = bar.add_task("re-scoring golden items", total=len(items))
+                    return await judge_items(
+                        client,
+                        judge,
+                        items,
+                        concurrency=concurrency,
+                        on_item=lambda: bar.advance(task),
+                    )
+
+        verdicts = asyncio.run(go())
+        report = drift_report(
+            calibration,
+            golden_set,
+            {k: v.label for k, v in verdicts.items()},
+            categories=list(judge.labels),
+            alpha=alpha,
+            tolerance=tolerance,
+        )
+    if as_json:
+        emit_json(report)
+    else:
+        out.print(
+            f"drift check of {judge_name} {judge.version[:12]} vs {report.calibration}: n={report.n}, "
+            f"{report.flipped} verdicts changed; kappa {report.kappa_before} → {report.kappa_after} "
+            f"(Δ {report.kappa_change} [{report.ci_low}, {report.ci_high}]); McNemar p={report.mcnemar_p}",
+            highlight=False,
+        )
+        out.print(
+            "DRIFT: " + "; ".join(report.reasons) if report.drifted else "no drift", highlight=False
+        )
+    if report.drifted:
+        raise typer.Exit(EXIT_CHECK_FAILED)

@@ -1,0 +1,162 @@
+"""``evalwheel labels …`` (human labels in long format, the review queue) and ``evalwheel
+agreement`` (every agreement statistic for any long-format label file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evalwheel.cli.context import project_store
+from evalwheel.cli.dataset_cmds import parse_field_map
+from evalwheel.cli.output import emit_json, fail, out
+from evalwheel.labels.longformat import LabelFileError, read_labels, triples
+
+app = typer.Typer(help="Human labels (long format) and the review queue.", no_args_is_help=True)
+
+FieldOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--field", help="FIELD=COLUMN: read COLUMN as item/annotator/label/rationale/adjudicated."
+    ),
+]
+
+
+def _read(path: Path, fields: list[str] | None, fmt: str | None):  # -> list[LabelRow]
+    if not path.exists():
+        fail(f"{path}: no such file")
+    try:
+        return read_labels(path, field_map=parse_field_map(fields), fmt=fmt)
+    except LabelFileError as exc:
+        fail(str(exc))
+    except ValueError as exc:
+        fail(f"{path}: {exc}")
+
+
+@app.command("import")
+def import_labels(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV/TSV, JSONL or Parquet: item, annotator, label[, rationale, adjudicated]."
+        ),
+    ],
+    dataset: Annotated[
+        str, typer.Option("--dataset", "-d", help="The dataset the items belong to (its name).")
+    ],
+    fields: FieldOption = None,
+    fmt: Annotated[str | None, typer.Option("--format")] = None,
+    replace: Annotated[
+        bool, typer.Option(help="Overwrite labels that differ from stored ones.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Import labels; many annotators per item, adjudicated labels kept beside the raw ones."""
+    from evalwheel.core.dataset import DatasetRef
+    from evalwheel.labels.repository import LabelConflict, LabelRepository
+
+    rows = _read(file, fields, fmt)
+    name = DatasetRef.parse(dataset).name
+    with project_store() as (_, store):
+        try:
+            result = LabelRepository(store).save(name, rows, source=str(file), replace=replace)
+        except LabelConflict as exc:
+            fail(str(exc))
+    if as_json:
+        emit_json(result)
+        return
+    out.print(
+        f"{name}: {result.added} labels added, {result.unchanged} unchanged, {result.replaced} replaced "
+        f"({result.items} items; annotators: {', '.join(result.annotators)})",
+        highlight=False,
+    )
+
+
+@app.command("list")
+def list_labels(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Labelled datasets: items, raw and adjudicated labels."""
+    from evalwheel.labels.repository import LabelRepository
+
+    with project_store() as (_, store):
+        summary = LabelRepository(store).datasets()
+    if as_json:
+        emit_json(summary)
+        return
+    for name, entry in sorted(summary.items()):
+        out.print(
+            f"{name:32} items={entry['items']} raw={entry['raw']} adjudicated={entry['adjudicated']}",
+            highlight=False,
+        )
+
+
+@app.command("queue")
+def review_queue(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Open review items (what panels escalated), highest priority first."""
+    from evalwheel.labels.review_queue import open_items
+
+    with project_store() as (_, store):
+        items = open_items(store)
+    if as_json:
+        emit_json([i.model_dump(mode="json") for i in items])
+        return
+    for item in items:
+        out.print(
+            f"{item.id}  p={item.priority:g}  {item.subject}  {item.details.get('reason', '')}",
+            highlight=False,
+        )
+    if not items:
+        out.print("the review queue is empty", highlight=False)
+
+
+def agreement(
+    file: Annotated[
+        Path, typer.Argument(help="Long-format labels: item, annotator (rater), label.")
+    ],
+    level: Annotated[str, typer.Option(help="nominal, ordinal or interval.")] = "nominal",
+    reference: Annotated[
+        str | None, typer.Option(help="A rater to judge the others against (TPR/TNR).")
+    ] = None,
+    categories: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated label order (needed for ordinal text labels)."),
+    ] = None,
+    positive: Annotated[str | None, typer.Option(help="The positive label for TPR/TNR.")] = None,
+    include_adjudicated: Annotated[
+        bool, typer.Option(help="Treat adjudicated rows as one more rater.")
+    ] = False,
+    resamples: Annotated[int, typer.Option(help="Bootstrap resamples over items.")] = 10_000,
+    seed: Annotated[int, typer.Option()] = 0,
+    fields: FieldOption = None,
+    fmt: Annotated[str | None, typer.Option("--format")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Every agreement statistic for every pair of raters and for all raters together, with 95%
+    bootstrap intervals over items."""
+    from evalwheel.stats.agreement_report import build_agreement_report, to_text
+
+    if level not in ("nominal", "ordinal", "interval"):
+        fail(f"--level must be nominal, ordinal or interval, not {level!r}")
+    if resamples < 100:
+        fail("--resamples must be at least 100")
+    rows = _read(file, fields, fmt)
+    data = triples(rows, include_adjudicated=include_adjudicated)
+    if not data:
+        fail(f"{file}: no labels")
+    cats = [c.strip() for c in categories.split(",")] if categories else None
+    try:
+        report = build_agreement_report(
+            data,
+            level=level,  # type: ignore[arg-type]
+            reference=reference,
+            categories=cats,
+            positive=positive,
+            resamples=resamples,
+            seed=seed,
+        )
+    except ValueError as exc:
+        fail(f"{file}: {exc}")
+    if as_json:
+        emit_json(report.model_dump(mode="json"))
+    else:
+        out.print(to_text(report), highlight=False)

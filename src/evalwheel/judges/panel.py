@@ -1,0 +1,169 @@
+"""Panels: several judges vote, an arbiter is called only when they disagree, and what stays
+uncertain is escalated to the human review queue — cheap judge → panel → arbitration → human.
+
+Aggregation:
+- ``majority``: the label with the most votes; a tie for the top is a disagreement.
+- ``unanimous``: every member must give the same label.
+- ``weighted``: each member's vote counts its calibrated kappa (clipped at 0, from its latest
+  calibration; 0.5 when uncalibrated); the top label needs more than half the weight plus
+  ``min_margin``.
+Members that fail to answer do not vote (their errors are reported). The arbiter sees the material
+and the members' verdicts with their rationales. The arbiter is skipped once the panel's budget is
+spent, and the item is escalated instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from evalwheel.core.judge import Judge
+from evalwheel.judges.config import PanelSpec
+from evalwheel.judges.judging import JudgeVerdict, judge_pointwise
+from evalwheel.llm.client import ModelClient
+
+
+class PanelVerdict(BaseModel):
+    label: str | None = Field(description="the panel's label; None when escalated undecided")
+    decided_by: str = Field(description="agreement | majority | weighted | arbiter | escalated")
+    members: dict[str, JudgeVerdict]
+    arbiter: JudgeVerdict | None = None
+    escalated: bool = False
+    reason: str | None = None
+    cost_usd: float = 0.0
+    tokens: int = 0
+
+
+class PanelBudget:
+    def __init__(self, usd: float | None, tokens: int | None) -> None:
+        self.usd, self.tokens = usd, tokens
+        self.spent_usd = 0.0
+        self.spent_tokens = 0
+
+    def add(self, verdict: JudgeVerdict) -> None:
+        self.spent_usd += verdict.cost_usd
+        self.spent_tokens += verdict.input_tokens + verdict.output_tokens
+
+    @property
+    def exhausted(self) -> bool:
+        return (self.usd is not None and self.spent_usd >= self.usd) or (
+            self.tokens is not None and self.spent_tokens >= self.tokens
+        )
+
+
+def aggregate(
+    spec: PanelSpec, votes: dict[str, str], weights: dict[str, float]
+) -> tuple[str | None, str, str | None]:
+    """(label or None when undecided, how, why undecided)."""
+    if not votes:
+        return None, "none", "no member answered"
+    counts = Counter(votes.values())
+    if len(counts) == 1:
+        return next(iter(counts)), "agreement", None
+    if spec.aggregation == "unanimous":
+        return None, "unanimous", f"members disagree: {dict(counts)}"
+    if spec.aggregation == "majority":
+        (top, n), (_, second) = counts.most_common(2)
+        if n > second:
+            return top, "majority", None
+        return None, "majority", f"no majority: {dict(counts)}"
+    totals: Counter[str] = Counter()
+    for member, label in votes.items():
+        totals[label] += max(0.0, weights.get(member, 0.5))
+    whole = sum(totals.values())
+    if whole <= 0:
+        return None, "weighted", "every voting member has weight 0"
+    top, weight = totals.most_common(1)[0]
+    share = weight / whole
+    if share > 0.5 + spec.min_margin:
+        return top, "weighted", None
+    return None, "weighted", f"top label {top!r} has {share:.2f} of the weight"
+
+
+def arbiter_judge(arbiter: Judge, members: dict[str, JudgeVerdict]) -> Judge:
+    notes = "; ".join(
+        f"{name} said {v.label}" + (f" ({v.rationale})" if v.rationale else "")
+        for name, v in sorted(members.items())
+        if v.label is not None
+    )
+    return arbiter.model_copy(
+        update={
+            "rubric": arbiter.rubric
+            + " Other evaluators disagreed on this material; weigh their reasons, then decide: "
+            + notes
+        }
+    )
+
+
+async def judge_with_panel(
+    spec: PanelSpec,
+    members: dict[str, tuple[Judge, ModelClient]],
+    arbiter: tuple[Judge, ModelClient] | None,
+    content: str,
+    *,
+    weights: dict[str, float] | None = None,
+    budget: PanelBudget | None = None,
+) -> PanelVerdict:
+    budget = budget or PanelBudget(spec.budget_usd, spec.budget_tokens)
+    names = list(members)
+    results = await asyncio.gather(
+        *(judge_pointwise(client, judge, content) for judge, client in members.values())
+    )
+    verdicts = dict(zip(names, results, strict=True))
+    for v in results:
+        budget.add(v)
+    votes = {n: v.label for n, v in verdicts.items() if v.label is not None}
+    label, how, why = aggregate(spec, votes, weights or {})
+    cost = sum(v.cost_usd for v in results)
+    tokens = sum(v.input_tokens + v.output_tokens for v in results)
+    if label is not None:
+        return PanelVerdict(
+            label=label, decided_by=how, members=verdicts, cost_usd=cost, tokens=tokens
+        )
+    arbitration: JudgeVerdict | None = None
+    if arbiter is not None and not budget.exhausted:
+        judge, client = arbiter
+        arbitration = await judge_pointwise(client, arbiter_judge(judge, verdicts), content)
+        budget.add(arbitration)
+        cost += arbitration.cost_usd
+        tokens += arbitration.input_tokens + arbitration.output_tokens
+        if arbitration.label is not None:
+            return PanelVerdict(
+                label=arbitration.label,
+                decided_by="arbiter",
+                members=verdicts,
+                arbiter=arbitration,
+                reason=why,
+                cost_usd=cost,
+                tokens=tokens,
+            )
+        why = f"{why}; arbiter failed: {arbitration.error}"
+    elif arbiter is not None:
+        why = f"{why}; panel budget spent, arbiter skipped"
+    return PanelVerdict(
+        label=None,
+        decided_by="escalated" if spec.escalate else "undecided",
+        members=verdicts,
+        arbiter=arbitration,
+        escalated=spec.escalate,
+        reason=why,
+        cost_usd=cost,
+        tokens=tokens,
+    )
+
+
+def review_payload(
+    item_id: str, content: str, verdict: PanelVerdict, source: str
+) -> dict[str, Any]:
+    """What a human reviewer needs: the material and every verdict with its rationale."""
+    return {
+        "item": item_id,
+        "source": source,
+        "material": content,
+        "reason": verdict.reason,
+        "members": {n: v.model_dump() for n, v in verdict.members.items()},
+        "arbiter": verdict.arbiter.model_dump() if verdict.arbiter else None,
+    }

@@ -1,0 +1,144 @@
+"""Judge versions and their calibrations in the store.
+
+Every judge version that was ever used is kept (the judges table, keyed by its content hash), so a
+score can always be traced to the exact prompt that gave it. Calibrations are records of kind
+``calibration``; a version is trusted when one of its calibrations passed the promotion gate.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from evalwheel.core.judge import Calibration, Judge
+from evalwheel.store.db import Store
+from evalwheel.store.tables import JudgeRow, RecordRow
+
+CALIBRATION = "calibration"
+
+
+class UntrustedJudge(RuntimeError):
+    pass
+
+
+class JudgeRegistry:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def save(self, judge: Judge) -> str:
+        with self.store.write() as session:
+            if session.get(JudgeRow, judge.version) is None:
+                session.add(
+                    JudgeRow(
+                        version=judge.version,
+                        name=judge.name,
+                        payload=judge.model_dump(mode="json"),
+                        created_at=datetime.now(UTC),
+                    )
+                )
+        return judge.version
+
+    def get(self, version: str) -> Judge:
+        with self.store.read() as session:
+            rows = session.scalars(
+                select(JudgeRow).where(JudgeRow.version.startswith(version))
+            ).all()
+            if len(rows) != 1:
+                raise LookupError(
+                    f"judge version {version!r} "
+                    + ("is ambiguous" if rows else "is not in the store")
+                )
+            return Judge.model_validate(rows[0].payload)
+
+    def versions(self, name: str | None = None) -> list[tuple[Judge, datetime]]:
+        query = select(JudgeRow).order_by(JudgeRow.created_at)
+        if name:
+            query = query.where(JudgeRow.name == name)
+        with self.store.read() as session:
+            return [(Judge.model_validate(r.payload), r.created_at) for r in session.scalars(query)]
+
+    def save_calibration(self, calibration: Calibration) -> None:
+        now = datetime.now(UTC)
+        with self.store.write() as session:
+            session.add(
+                RecordRow(
+                    kind=CALIBRATION,
+                    id=calibration.id,
+                    payload=calibration.model_dump(mode="json"),
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+
+    def calibrations(
+        self, *, version: str | None = None, name: str | None = None
+    ) -> list[Calibration]:
+        with self.store.read() as session:
+            rows = session.scalars(
+                select(RecordRow)
+                .where(RecordRow.kind == CALIBRATION)
+                .order_by(RecordRow.created_at)
+            ).all()
+            found = [Calibration.model_validate(r.payload) for r in rows]
+        return [
+            c
+            for c in found
+            if (version is None or c.judge_version == version)
+            and (name is None or c.judge_name == name)
+        ]
+
+    def latest_calibration(self, version: str) -> Calibration | None:
+        found = self.calibrations(version=version)
+        return found[-1] if found else None
+
+    def trusted(self, version: str) -> bool:
+        return any(c.trusted for c in self.calibrations(version=version))
+
+    def require_trusted(self, judge: Judge, allow_untrusted: bool = False) -> None:
+        if allow_untrusted or self.trusted(judge.version):
+            return
+        calibrated = self.calibrations(version=judge.version)
+        why = (
+            "its calibrations did not pass the promotion gate"
+            if calibrated
+            else "it has never been calibrated"
+        )
+        raise UntrustedJudge(
+            f"judge {judge.name!r} version {judge.version[:12]} is not trusted: {why}. Run "
+            f"`evalwheel calibrate --judge {judge.name} --golden DATASET`, or pass "
+            "--allow-untrusted-judge to use it anyway"
+        )
+
+
+PIN = "judge_pin"
+
+
+def pin(store: Store, configured: Judge, chosen: Judge) -> None:
+    """Make ``chosen`` (a calibrated derivative) the version used for ``configured``'s name, for as
+    long as the configuration still says what it said when calibrated."""
+    JudgeRegistry(store).save(chosen)
+    now = datetime.now(UTC)
+    payload = {"base_version": configured.version, "version": chosen.version}
+    with store.write() as session:
+        row = session.get(RecordRow, (PIN, configured.name))
+        if row is None:
+            session.add(
+                RecordRow(
+                    kind=PIN, id=configured.name, payload=payload, created_at=now, updated_at=now
+                )
+            )
+        else:
+            row.payload, row.updated_at = payload, now
+
+
+def pinned(store: Store, configured: Judge) -> Judge:
+    """The version to use for a configured judge: its calibrated pin when the configuration has not
+    changed since, else the configuration itself."""
+    with store.read() as session:
+        row = session.get(RecordRow, (PIN, configured.name))
+        payload = dict(row.payload) if row is not None else None
+    if not payload or payload.get("base_version") != configured.version:
+        return configured
+    chosen = JudgeRegistry(store).get(payload["version"])
+    return chosen.model_copy(update={"name": configured.name})
