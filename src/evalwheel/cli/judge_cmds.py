@@ -470,3 +470,80 @@ def drift(
         )
     if report.drifted:
         raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def build_judge_scorers(
+    project: Project,
+    store: Store,
+    names: list[str],
+    *,
+    allow_untrusted: bool = False,
+    pinned_versions: dict[str, str] | None = None,
+    budget: Any = None,
+) -> tuple[dict[str, Any], dict[str, str], list[Any]]:
+    """(scorers by name, judge versions for the run plan, clients to close) for ``judge:NAME``
+    scorers. Untrusted judges are refused unless allowed; on resume, ``pinned_versions`` (from the
+    run's plan) fixes each judge to the version the run started with."""
+    from evalwheel.judges.config import JudgeConfigError, PanelSpec, resolve_judge
+    from evalwheel.judges.registry import JudgeRegistry, UntrustedJudge, pinned
+    from evalwheel.judges.scorer import JudgeScorer, PanelScorer
+
+    registry = JudgeRegistry(store)
+    clients: dict[str, Any] = {}
+    versions: dict[str, str] = {}
+
+    def client_for(model: str):
+        if model not in clients:
+            clients[model] = judge_client(project, store, model, budget=budget)
+        return clients[model]
+
+    def single(name: str) -> Judge:
+        if pinned_versions and name in pinned_versions:
+            return registry.get(pinned_versions[name]).model_copy(update={"name": name})
+        try:
+            spec = resolve_judge(project, name)
+        except (LookupError, JudgeConfigError) as exc:
+            fail(str(exc))
+        if isinstance(spec, PanelSpec):
+            fail(f"{name!r} is a panel, not a single judge")
+        judge = pinned(store, spec)
+        try:
+            registry.require_trusted(judge, allow_untrusted)
+        except UntrustedJudge as exc:
+            fail(str(exc))
+        registry.save(judge)
+        return judge
+
+    scorers: dict[str, Any] = {}
+    for name in names:
+        try:
+            spec = resolve_judge(project, name)
+        except (LookupError, JudgeConfigError) as exc:
+            fail(str(exc))
+        if isinstance(spec, PanelSpec):
+            members = {m: single(m) for m in spec.members}
+            arbiter = single(spec.arbiter) if spec.arbiter else None
+            weights = {}
+            for m, judge in members.items():
+                calibration = registry.latest_calibration(judge.version)
+                kappa = (
+                    calibration.metrics.get("test", {}).get("vs_reference", {}).get("cohen_kappa")
+                    if calibration
+                    else None
+                )
+                weights[m] = (kappa or {}).get("estimate") or 0.5
+                versions[f"{name}/{m}"] = judge.version
+            if arbiter:
+                versions[f"{name}/arbiter"] = arbiter.version
+            scorers[name] = PanelScorer(
+                spec,
+                {m: (j, client_for(j.model)) for m, j in members.items()},
+                (arbiter, client_for(arbiter.model)) if arbiter else None,
+                weights,
+                store,
+            )
+        else:
+            judge = single(name)
+            versions[name] = judge.version
+            scorers[name] = JudgeScorer(name, judge, client_for(judge.model))
+    return scorers, versions, list(clients.values())

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import AsyncExitStack
 from typing import Annotated, Any
 
 import typer
 
 from evalwheel.apps import load_apps
 from evalwheel.cli.context import project_store
+from evalwheel.cli.judge_cmds import build_judge_scorers
 from evalwheel.cli.output import EXIT_CHECK_FAILED, emit_json, fail, info, out, progress_bar
 from evalwheel.core.system import System
 from evalwheel.llm.budget import Budget
@@ -45,8 +47,15 @@ def run(
     repeat: Annotated[int, typer.Option(help="Runs per item (for pass^k).")] = 1,
     limit: Annotated[int | None, typer.Option(help="Only the first N items.")] = None,
     scorer: Annotated[
-        list[str] | None, typer.Option("--scorer", help="Extra generic scorer (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--scorer",
+            help="Extra scorer (repeatable): a generic one, or judge:NAME for a judge/panel.",
+        ),
     ] = None,
+    allow_untrusted_judge: Annotated[
+        bool, typer.Option(help="Use judges that have not passed their promotion gate.")
+    ] = False,
     concurrency: Annotated[int, typer.Option(help="Items in flight.")] = 4,
     budget_usd: Annotated[float | None, typer.Option("--budget-usd")] = None,
     resume: Annotated[
@@ -73,7 +82,9 @@ def run(
                 fail(str(exc))
             if split not in (None, "train", "dev", "test"):
                 fail(f"--split must be train, dev or test, not {split!r}")
-            unknown = [s for s in scorer or [] if s not in registry()]
+            judge_names = [s.removeprefix("judge:") for s in scorer or [] if s.startswith("judge:")]
+            scorer = [s for s in scorer or [] if not s.startswith("judge:")]
+            unknown = [s for s in scorer if s not in registry()]
             if unknown:
                 fail(
                     f"unknown scorer(s) {', '.join(unknown)}; known: {', '.join(sorted(registry()))}"
@@ -85,7 +96,10 @@ def run(
                 split=split,
                 repeat=repeat,
                 limit=limit,
-                scorers=scorer or [],
+                scorers=scorer,
+            )
+            _, plan.judges, _ = build_judge_scorers(
+                project, store, judge_names, allow_untrusted=allow_untrusted_judge
             )
             run_id = create_run(store, system_obj, plan)
             info(
@@ -103,8 +117,20 @@ def run(
         except ModelConfigError as exc:
             fail(str(exc))
 
+        judge_scorers, _, judge_clients = build_judge_scorers(
+            project,
+            store,
+            sorted({k.split("/")[0] for k in plan.judges}),
+            allow_untrusted=True,
+            pinned_versions=plan.judges,
+            budget=Budget(usd=budget_usd),
+        )
+
         async def go():  # -> RunProgress
-            async with client:
+            async with AsyncExitStack() as stack:
+                await stack.enter_async_context(client)
+                for judge_client in judge_clients:
+                    await stack.enter_async_context(judge_client)
                 with progress_bar() as bar:
                     task = bar.add_task(run_id, total=None)
                     return await execute_run(
@@ -115,6 +141,7 @@ def run(
                         registry(),
                         concurrency=concurrency,
                         on_item=lambda: bar.advance(task),
+                        judge_scorers=judge_scorers,
                     )
 
         progress = asyncio.run(go())
@@ -321,8 +348,17 @@ def gate(
         from evalwheel.runner.runner import select_examples
 
         n_items = len(select_examples(DatasetRepository(store), plan)) * policy.repeat
+        judge_scorers, plan.judges, judge_clients = build_judge_scorers(
+            project,
+            store,
+            policy.judges,
+            allow_untrusted=policy.allow_untrusted_judge,
+            budget=Budget(usd=policy.budget.usd, tokens=policy.budget.tokens),
+        )
         price = price_for(spec, project_prices(project))
-        tokens = n_items * policy.tokens_per_item
+        tokens = n_items * (
+            policy.tokens_per_item + len(plan.judges) * policy.judge_tokens_per_item
+        )
         estimate = Estimate(
             requests=n_items,
             input_tokens=tokens,
@@ -344,13 +380,20 @@ def gate(
             fail(f"application {system_obj.app!r} is not installed")
 
         async def go():  # -> RunProgress
-            async with ModelClient(
-                spec,
-                store=store,
-                budget=Budget(usd=b.usd, tokens=b.tokens, seconds=b.seconds),
-                prices=project_prices(project),
-            ) as client:
-                return await execute_run(store, run_id, app, client, registry())
+            async with (
+                ModelClient(
+                    spec,
+                    store=store,
+                    budget=Budget(usd=b.usd, tokens=b.tokens, seconds=b.seconds),
+                    prices=project_prices(project),
+                ) as client,
+                AsyncExitStack() as stack,
+            ):
+                for judge_client in judge_clients:
+                    await stack.enter_async_context(judge_client)
+                return await execute_run(
+                    store, run_id, app, client, registry(), judge_scorers=judge_scorers
+                )
 
         progress = asyncio.run(go())
         if progress.remaining:

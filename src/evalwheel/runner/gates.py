@@ -13,6 +13,13 @@ budget checked against a pre-run estimate before anything is spent.
     max_drop = 0.05                         # a drop larger than this…
     alpha = 0.05                            # …that is significant (McNemar) fails the gate
     budget = { usd = 1.0, tokens = 200000, seconds = 900 }
+
+    [gates.merge]                           # the judge tier: judge scorers join the run
+    system = "flow-local"
+    dataset = "flow-benchmark"
+    judges = ["flow-quality"]               # judges or panels; untrusted ones are refused…
+    allow_untrusted_judge = false           # …unless this says otherwise
+    thresholds = { "flow.pass" = 0.5, "judge:flow-quality" = 0.5 }
 """
 
 from __future__ import annotations
@@ -45,6 +52,11 @@ class GatePolicy(BaseModel):
     alpha: float = Field(default=0.05, gt=0, lt=1)
     budget: GateBudget = Field(default_factory=GateBudget)
     tokens_per_item: int = Field(default=2000, ge=1, description="For the pre-run estimate.")
+    judges: list[str] = Field(default_factory=list)
+    allow_untrusted_judge: bool = False
+    judge_tokens_per_item: int = Field(
+        default=1000, ge=1, description="Per judge (panel member) call, for the estimate."
+    )
 
 
 class GateVerdict(BaseModel):

@@ -1,0 +1,116 @@
+"""Calibration end to end, through the CLI, against a scripted judge model behind a real local HTTP
+server whose verdicts change with the few-shot examples and criteria it is given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evalwheel.testing.scripted_judge import ScriptedJudgeServer
+from tests.helpers import cli, cli_json
+from tests.judges.golden_data import judge_config, make_golden
+
+
+@pytest.fixture
+def golden_project(sqlite_project, tmp_path: Path):
+    with ScriptedJudgeServer() as url:
+        config = sqlite_project.config_path
+        config.write_text(config.read_text() + judge_config(url), encoding="utf-8")
+        items, labels = make_golden(tmp_path)
+        assert cli("dataset", "import", items, "--name", "gold", "--kind", "golden").exit_code == 0
+        assert cli("labels", "import", labels, "--dataset", "gold").exit_code == 0
+        yield sqlite_project
+
+
+def test_the_loop_improves_a_learnable_judge_and_promotes_it(golden_project) -> None:
+    result = cli(
+        "calibrate",
+        "--judge",
+        "scripted-quality",
+        "--golden",
+        "gold",
+        "--target-kappa",
+        "0.95",
+        "--resamples",
+        "500",
+        "--json",
+    )
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    data = json.loads(result.stdout)
+    calibration = data["calibration"]
+    trail = [e["dev_kappa"] for e in calibration["iterations"] if e["chosen"]]
+    assert trail[0] is not None and trail[0] < 0.2  # "good" for everything: chance level
+    assert trail[-1] >= 0.95 and len(trail) >= 3
+    assert all(b > a for a, b in zip(trail, trail[1:], strict=False))
+    optimisers = {e["optimiser"] for e in calibration["iterations"]}
+    assert {"baseline", "fewshot", "rubric"} <= optimisers
+    test = calibration["metrics"]["test"]
+    assert test["vs_reference"]["cohen_kappa"]["estimate"] >= 0.95
+    assert set(test["vs_humans"]) == {"ann_a", "ann_b"}
+    assert test["human_pairs"]["ann_a~ann_b"]["cohen_kappa"]["estimate"] > 0.5
+    assert calibration["trusted"] is True and calibration["gate"]["passed"] is True
+    assert calibration["metrics"]["stop_reason"] in ("target", "ceiling")
+    # The chosen judge is pinned: `judge show` reports it trusted, with its trail.
+    shown = cli_json("judge", "show", "scripted-quality")
+    assert shown["trusted"] is True and shown["version"] == data["version"]
+    assert shown["calibrations"][0]["kappa_trail"] == trail
+    # No drift when nothing changed (the model is called again, not the cache).
+    drift = cli("judge", "drift", "--judge", "scripted-quality")
+    assert drift.exit_code == 0, drift.stdout + drift.stderr
+    assert "no drift" in drift.stdout
+
+
+def test_measure_only_reports_honestly_and_refuses_promotion(golden_project) -> None:
+    result = cli(
+        "calibrate",
+        "--judge",
+        "scripted-quality",
+        "--golden",
+        "gold",
+        "--max-iterations",
+        "0",
+        "--resamples",
+        "500",
+    )
+    assert result.exit_code == 1  # not promoted
+    assert "not trusted" in result.stdout
+    assert "human ceiling ann_a~ann_b" in result.stdout
+    listing = cli_json("judge", "list")
+    entry = next(j for j in listing if j["name"] == "scripted-quality")
+    assert entry["trusted"] is False
+
+
+def test_drift_is_detected_when_the_model_changes(golden_project, tmp_path: Path) -> None:
+    assert (
+        cli(
+            "calibrate",
+            "--judge",
+            "scripted-quality",
+            "--golden",
+            "gold",
+            "--target-kappa",
+            "0.95",
+            "--resamples",
+            "500",
+        ).exit_code
+        == 0
+    )
+    # The endpoint now serves a model that has forgotten what two flaws mean. The endpoint is not
+    # part of the judge's hash (the model name is), so the calibrated pin still holds.
+    server = ScriptedJudgeServer()
+    server.model.forget = {"wrong_tag", "threshold"}
+    with server as url:
+        config = golden_project.config_path
+        text = config.read_text()
+        start = text.index('base_url = "') + len('base_url = "')
+        config.write_text(text.replace(text[start : text.index('"', start)], url), encoding="utf-8")
+        drift = cli("judge", "drift", "--judge", "scripted-quality", "--json")
+    assert drift.exit_code == 1, drift.stderr
+    import json
+
+    report = json.loads(drift.stdout)
+    assert report["drifted"] and report["flipped"] > 0
+    assert report["kappa_after"] < report["kappa_before"]
