@@ -38,7 +38,7 @@ FLOW_QUALITY_JUDGE: dict[str, Any] = {
     "labels": ["good", "needs_improvement", "bad"],
     "pass_labels": ["good"],
     "ordinal": True,
-    "max_tokens": 120,
+    "max_tokens": 160,
 }
 
 
@@ -164,6 +164,10 @@ class FlowApp:
         if output.error:
             lines.append(f"Error: {output.error}")
         return "\n".join(lines)
+
+    def example_labels(self) -> list[tuple[str, Path]]:
+        """(dataset name, long-format label file) for the shipped golden set."""
+        return [("flow-golden", DATA_DIR / "golden_labels.jsonl")]
 
     def default_judges(self) -> dict[str, dict[str, Any]]:
         """``flow-quality``: the pointwise judge of a workflow against the merchant's request."""

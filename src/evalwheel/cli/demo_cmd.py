@@ -38,6 +38,7 @@ from evalwheel.store import Store, StoreError
 from evalwheel.store.datasets import DatasetRepository
 
 DEMO_ITEMS = 24  # about two minutes on 2 cores the first time; seconds from the cache after
+JUDGE_ITEMS = 24  # golden items for the judge calibration step (a stratified subset)
 
 
 def shipped_datasets() -> list[tuple[App, str, DatasetKind, Path, dict[str, str]]]:
@@ -57,6 +58,9 @@ def demo(
     items: Annotated[
         int, typer.Option(help="Test-split benchmark items to evaluate (0: none).")
     ] = DEMO_ITEMS,
+    judge_items: Annotated[
+        int, typer.Option(help="Golden items for the judge calibration step (0: skip it).")
+    ] = JUDGE_ITEMS,
 ) -> None:
     """Create a project, import the shipped data, and evaluate the reference agent on the embedded model."""
     try:
@@ -96,6 +100,8 @@ def demo(
         benchmark = next((d for d in datasets if d[2] == DatasetKind.BENCHMARK), None)
         if benchmark is not None and items > 0:
             _evaluate(project, store, benchmark[0], benchmark[1], items)
+        if judge_items > 0:
+            _calibrate(project, store, judge_items)
         out.print(
             f"Project: {project.root}\nNext: cd {directory} && evalwheel runs list", highlight=False
         )
@@ -154,3 +160,70 @@ def _evaluate(project: Project, store: Store, app: App, dataset: str, items: int
     out.print(f"Report: {page}", highlight=False)
     if progress.remaining:
         fail(f"run {run_id} stopped with {progress.remaining} items left: {progress.stopped}", 1)
+
+
+def _calibrate(project: Project, store: Store, n_items: int) -> None:
+    """Import the shipped human labels and calibrate the application's judge on a stratified subset
+    of its golden set, with one improvement round (the full command is ``evalwheel calibrate``)."""
+    from evalwheel.judges.calibrate import CalibrationOptions, calibrate, kappa_trail
+    from evalwheel.judges.config import app_judges, resolve_single
+    from evalwheel.judges.golden import load_golden
+    from evalwheel.judges.registry import JudgeRegistry, pin, pinned
+    from evalwheel.labels.longformat import read_labels
+    from evalwheel.labels.repository import LabelRepository
+
+    for app in load_apps().values():
+        labels = getattr(app, "example_labels", None)
+        judges = [n for n, t in app_judges().items() if t.get("app") == app.name]
+        if labels is None or not judges:
+            continue
+        for dataset, path in labels():
+            result = LabelRepository(store).save(dataset, read_labels(Path(path)), source=str(path))
+            info(f"labels for {dataset}: {result.added} added, {result.unchanged} already there")
+            configured = resolve_single(project, judges[0])
+            judge = pinned(store, configured)
+            golden = load_golden(store, dataset, judge, app, limit=n_items)
+            options = CalibrationOptions(max_iterations=1, concurrency=1, resamples=2000)
+            info(
+                f"calibrating judge {judge.name} ({judge.model}) on {n_items} of {dataset}'s golden "
+                "items: baseline, one improvement round, then the test split"
+            )
+
+            async def go(judge=judge, golden=golden, options=options):  # -> (Judge, Calibration)
+                async with ModelClient(builtin_models()["local"], store=store) as client:
+                    with progress_bar() as bar:
+
+                        def phase(what: str, total: int):
+                            task = bar.add_task(what, total=total)
+                            return lambda: bar.advance(task)
+
+                        return await calibrate(judge, golden, client, options, progress=phase)
+
+            started = time.perf_counter()
+            chosen, calibration = asyncio.run(go())
+            registry = JudgeRegistry(store)
+            registry.save(judge)
+            registry.save(chosen)
+            registry.save_calibration(calibration)
+            if calibration.trusted or chosen.version != judge.version:
+                pin(store, configured, chosen)
+            test = calibration.metrics["test"]
+            kappa = test["vs_reference"]["cohen_kappa"] or {}
+            ceiling = test["ceiling"]["human_kappa"]
+            trail = " → ".join("n/a" if k is None else f"{k:.2f}" for k in kappa_trail(calibration))
+            estimate = kappa.get("estimate")
+            shown = "n/a" if estimate is None else f"{estimate:.3f}"
+            if kappa.get("ci_low") is not None:
+                shown += f" 95% CI [{kappa['ci_low']:.3f}, {kappa['ci_high']:.3f}]"
+            gate = (
+                "TRUSTED"
+                if calibration.trusted
+                else "not trusted (" + "; ".join(calibration.gate["reasons"]) + ")"
+            )
+            out.print(
+                f"judge {judge.name}: dev kappa {trail}; test kappa vs adjudicated {shown} "
+                f"n={test['n_items']} ({test['n_errors']} judge errors); human ceiling "
+                f"{'n/a' if ceiling is None else f'{ceiling:.3f}'}; {gate}; "
+                f"{time.perf_counter() - started:.0f} s. Details: evalwheel judge show {judge.name}",
+                highlight=False,
+            )

@@ -45,13 +45,18 @@ class PairVerdict(BaseModel):
         return self.first.cost_usd + self.swapped.cost_usd
 
 
+# One or two sentences. The bound is in the schema, so grammar-constrained models stop in time
+# instead of being cut off mid-string by max_tokens (which would be a parse error).
+RATIONALE_CHARS = 300
+
+
 @lru_cache(maxsize=64)
 def verdict_model(labels: tuple[str, ...]) -> type[BaseModel]:
     """The output schema: a short rationale first (it is generated before the label), then one of
     the declared labels."""
     return create_model(
         "JudgeVerdictOutput",
-        rationale=(str, Field(max_length=800)),
+        rationale=(str, Field(max_length=RATIONALE_CHARS)),
         label=(Literal[labels], ...),  # type: ignore[valid-type]
     )
 

@@ -203,6 +203,8 @@ async def learnt_label_map(ctx: OptimiserContext) -> list[Judge]:
     mapping = {k: v for k, v in mapping.items() if k != v}
     if not mapping or mapping == ctx.judge.label_map:
         return []
+    if len({mapping.get(raw or "", raw) for raw, _ in pairs}) < 2:
+        return []  # a constant judge carries no information, whatever its kappa
     labels = list(ctx.judge.labels)
     before = cohen_kappa(
         [ctx.judge.label_map.get(r or "", r) for r, _ in pairs],
