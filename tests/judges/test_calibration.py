@@ -116,3 +116,41 @@ def test_drift_is_detected_when_the_model_changes(golden_project, tmp_path: Path
     report = json.loads(drift.stdout)
     assert report["drifted"] and report["flipped"] > 0
     assert report["kappa_after"] < report["kappa_before"]
+
+
+def test_a_panel_reports_members_arbiter_and_escalations(golden_project) -> None:
+    config = golden_project.config_path
+    base = config.read_text()
+    url = base.split('\nbase_url = "')[1].split('"')[0]
+    knows = {
+        "tags": "An output with flaw wrong_tag is bad.",
+        "extras": "An output with flaw extra_action is needs_improvement.",
+    }
+    extra = ""
+    for name, criterion in knows.items():
+        extra += f"""
+[judges.{name}]
+model = "scripted"
+rubric = "Is the automation right?"
+criteria = ["{criterion}"]
+"""
+    extra += """
+[judges.arbiter]
+model = "scripted"
+rubric = "Is the automation right?"
+criteria = ["An output with flaw wrong_tag is bad.", "An output with flaw extra_action is needs_improvement.", "An output with flaw wrong_trigger is bad.", "An output with flaw threshold is bad."]
+
+[judges.panel]
+kind = "panel"
+members = ["tags", "extras"]
+arbiter = "arbiter"
+"""
+    assert url
+    config.write_text(base + extra, encoding="utf-8")
+    result = cli_json("calibrate", "--judge", "panel", "--golden", "gold", "--resamples", "300")
+    assert set(result["members"]) == {"tags", "extras"}
+    panel = result["panel"]
+    # Members disagree exactly on the flaws only one of them knows: the arbiter settles those.
+    assert panel["arbiter_calls"] > 0 and panel["n_escalated"] == 0
+    best_member = max(m["cohen_kappa"]["estimate"] for m in result["members"].values())
+    assert panel["cohen_kappa_all_items"]["estimate"] > best_member

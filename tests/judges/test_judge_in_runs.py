@@ -9,7 +9,7 @@ from pathlib import Path
 from evalwheel.testing.openai_stub import StubServer
 from evalwheel.testing.scripted_judge import ScriptedJudgeServer
 from tests.helpers import cli, cli_json, write_jsonl
-from tests.judges.golden_data import judge_config
+from tests.judges.golden_data import judge_config, make_golden
 
 ANSWER = {
     "outcome": "workflow",
@@ -118,6 +118,37 @@ thresholds = {{ "judge:scripted-quality" = 0.4 }}
                 assert all(r.explanation for r in rows)
         finally:
             store.close()
+
+        # Calibrated and promoted, the judge is used without the override, and its measured
+        # TPR/TNR give the judge-corrected pass rate beside the observed one.
+        items, labels = make_golden(tmp_path)
+        assert cli("dataset", "import", items, "-n", "gold", "-k", "golden").exit_code == 0
+        assert cli("labels", "import", labels, "--dataset", "gold").exit_code == 0
+        calibrated = cli(
+            "calibrate",
+            "-j",
+            "scripted-quality",
+            "-g",
+            "gold",
+            "--target-kappa",
+            "0.95",
+            "--resamples",
+            "300",
+        )
+        assert calibrated.exit_code == 0, calibrated.stdout
+        trusted = cli_json(
+            "run",
+            "--system",
+            "flow-stub",
+            "--dataset",
+            "bench",
+            "--scorer",
+            "judge:scripted-quality",
+        )
+        entry = trusted["summary"]["scorers"]["judge:scripted-quality"]
+        assert entry["pass_rate"]["estimate"] == 0.5
+        corrected = entry["corrected_pass_rate"]
+        assert corrected["estimate"] == 0.5 and corrected["calibration"].startswith("cal-")
 
         text = config.read_text().replace(
             'judges = ["scripted-quality"]',

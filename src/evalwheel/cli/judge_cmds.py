@@ -261,10 +261,16 @@ def calibrate(
     except ValueError as exc:
         fail(str(exc))
     with project_store() as (project, store):
+        from evalwheel.judges.config import PanelSpec, resolve_judge
+
         try:
-            configured = resolve_single(project, judge_name)
+            spec = resolve_judge(project, judge_name)
         except (LookupError, JudgeConfigError) as exc:
             fail(str(exc))
+        if isinstance(spec, PanelSpec):
+            _measure_panel(project, store, spec, golden, fractions, seed, limit, options, as_json)
+            return
+        configured = resolve_single(project, judge_name)
         judge = load_judge(project, store, judge_name)
         golden_set = _golden(store, golden, judge, fractions, seed, limit)
         from evalwheel.judges.golden import summary
@@ -547,3 +553,79 @@ def build_judge_scorers(
             versions[name] = judge.version
             scorers[name] = JudgeScorer(name, judge, client_for(judge.model))
     return scorers, versions, list(clients.values())
+
+
+def _measure_panel(
+    project: Project,
+    store: Store,
+    spec: Any,
+    golden: str,
+    fractions: tuple[float, float, float],
+    seed: int,
+    limit: int | None,
+    options: Any,
+    as_json: bool,
+) -> None:
+    """A panel is not optimised as a whole (calibrate its members); it is measured on the golden
+    test split: each member's agreement and cost beside the panel's."""
+    from evalwheel.judges.panel_eval import evaluate_panel
+    from evalwheel.judges.registry import JudgeRegistry
+
+    registry = JudgeRegistry(store)
+    members = {m: load_judge(project, store, m) for m in spec.members}
+    arbiter = load_judge(project, store, spec.arbiter) if spec.arbiter else None
+    first = next(iter(members.values()))
+    golden_set = _golden(store, golden, first, fractions, seed, limit)
+    test = golden_set.split("test")
+    clients: dict[str, Any] = {}
+    for judge in [*members.values(), *([arbiter] if arbiter else [])]:
+        clients.setdefault(judge.model, judge_client(project, store, judge.model))
+    weights = {}
+    for name, judge in members.items():
+        calibration = registry.latest_calibration(judge.version)
+        kappa = (
+            (calibration.metrics.get("test", {}).get("vs_reference", {}).get("cohen_kappa") or {})
+            if calibration
+            else {}
+        )
+        weights[name] = kappa.get("estimate") or 0.5
+
+    async def go():
+        async with AsyncExitStack() as stack:
+            for client in clients.values():
+                await stack.enter_async_context(client)
+            with progress_bar() as bar:
+                task = bar.add_task(f"panel {spec.name} on the test split", total=len(test))
+                return await evaluate_panel(
+                    spec,
+                    {n: (j, clients[j.model]) for n, j in members.items()},
+                    (arbiter, clients[arbiter.model]) if arbiter else None,
+                    test,
+                    weights=weights,
+                    concurrency=options.concurrency,
+                    resamples=options.resamples,
+                    seed=seed,
+                    on_item=lambda: bar.advance(task),
+                )
+
+    result = asyncio.run(go())
+    if as_json:
+        emit_json(result)
+        return
+    out.print(
+        f"panel {spec.name} on {golden_set.ref} test split (n={result['n_items']})", highlight=False
+    )
+    for name, m in result["members"].items():
+        out.print(
+            f"  member {name:20} kappa {_k(m['cohen_kappa'])} errors={m['errors']} "
+            f"cost ${m['cost_usd']:.4f} tokens={m['tokens']}",
+            highlight=False,
+        )
+    p = result["panel"]
+    out.print(
+        f"  panel ({spec.aggregation}) kappa {_k(p['cohen_kappa_all_items'])} over all items "
+        f"(escalations count as disagreements); {_k(p['cohen_kappa_decided'])} on the "
+        f"{p['n_decided']} decided; arbiter calls {p['arbiter_calls']}, escalated {p['n_escalated']}; "
+        f"cost ${p['cost_usd']:.4f}, tokens {p['tokens']}; human ceiling {p['human_ceiling']}",
+        highlight=False,
+    )

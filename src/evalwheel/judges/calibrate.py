@@ -209,6 +209,11 @@ async def calibrate(
     test_metrics = agreement_on(
         current, test, _labels(test_verdicts), resamples=options.resamples, seed=options.seed
     )
+    test_metrics["pass_pairs"] = [
+        [test_verdicts[i.id].label in current.passing, i.reference in current.passing]
+        for i in test
+        if i.reference is not None and i.id in test_verdicts
+    ]
     trusted, reasons = promotion(test_metrics, options.gate)
     metrics: dict[str, Any] = {
         "golden": summary(golden),

@@ -79,6 +79,10 @@ def summarize(store: Store, run_id: str) -> dict[str, Any]:
             for (s, tag), v in sorted(by_slice.items())
             if s == scorer
         }
+        if scorer.startswith("judge:") and plan.judges.get(scorer.removeprefix("judge:")):
+            entry["corrected_pass_rate"] = _corrected(
+                store, plan.judges[scorer.removeprefix("judge:")], values
+            )
         scorers[scorer] = entry
     errors = [t for t in traces if t.error]
     return {
@@ -101,3 +105,19 @@ def summarize(store: Store, run_id: str) -> dict[str, Any]:
         },
         "scorers": scorers,
     }
+
+
+def _corrected(store: Store, judge_version: str, values: list[bool]) -> dict[str, Any] | None:
+    """The pass rate corrected for the judge's measured errors (TPR/TNR on its calibration's test
+    split), with a bootstrap interval over both; None when the judge was never calibrated."""
+    from evalwheel.judges.registry import JudgeRegistry
+    from evalwheel.stats.agreement import corrected_pass_rate
+
+    calibration = JudgeRegistry(store).latest_calibration(judge_version)
+    pairs = (calibration.metrics.get("test", {}).get("pass_pairs") if calibration else None) or []
+    if not pairs or not values:
+        return None
+    estimate = corrected_pass_rate(
+        sum(values), len(values), [bool(p[0]) for p in pairs], [bool(p[1]) for p in pairs]
+    )
+    return {**estimate.model_dump(), "calibration": calibration.id if calibration else None}
