@@ -10,8 +10,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from evalwheel.core.hashing import content_hash
 
@@ -58,20 +67,34 @@ class Judge(BaseModel):
     app: str | None = Field(default=None, description="the application that renders traces")
     origin: str | None = Field(default=None, description="how this version was derived (unhashed)")
 
-    @model_validator(mode="after")
-    def _labels(self) -> Judge:
-        if self.kind == JudgeKind.PAIRWISE and tuple(self.labels) != PAIRWISE_LABELS:
-            object.__setattr__(self, "labels", PAIRWISE_LABELS)
-            object.__setattr__(self, "ordinal", False)
-        if len(set(self.labels)) != len(self.labels) or len(self.labels) < 2:
+    @model_validator(mode="before")
+    @classmethod
+    def _pairwise_labels(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("kind") in (JudgeKind.PAIRWISE, "pairwise"):
+            data = {**data, "labels": PAIRWISE_LABELS, "ordinal": False}
+        return data
+
+    @field_validator("labels")
+    @classmethod
+    def _distinct(cls, labels: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(labels)) != len(labels) or len(labels) < 2:
             raise ValueError("labels must be at least two distinct values")
-        for label in (*self.pass_labels, *self.label_map.keys(), *self.label_map.values()):
-            if label not in self.labels:
-                raise ValueError(f"{label!r} is not one of the labels {list(self.labels)}")
-        for shot in self.fewshots:
-            if shot.label not in self.labels:
-                raise ValueError(f"few-shot label {shot.label!r} is not one of {list(self.labels)}")
-        return self
+        return labels
+
+    @field_validator("pass_labels", "fewshots", "label_map")
+    @classmethod
+    def _known_labels(cls, value: Any, info: ValidationInfo) -> Any:
+        labels = info.data.get("labels")
+        if labels is None:
+            return value
+        if isinstance(value, dict):
+            used = [*value.keys(), *value.values()]
+        else:
+            used = [v.label if isinstance(v, FewShot) else v for v in value]
+        for label in used:
+            if label not in labels:
+                raise ValueError(f"{label!r} is not one of the labels {list(labels)}")
+        return value
 
     @property
     def passing(self) -> tuple[str, ...]:
