@@ -55,8 +55,10 @@ def test_demo_on_a_fresh_folder_imports_and_evaluates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.chdir(tmp_path)
-    result = cli("demo", "d", "--items", "3")
+    result = cli("demo", "d", "--items", "3", "--judge-items", "9")
     assert result.exit_code == 0, result.stderr
+    # The judge loop runs end to end on the embedded model and reports, whatever it measures.
+    assert "judge flow-quality: dev kappa" in result.stdout and "human ceiling" in result.stdout
     assert "flow-benchmark" in result.stdout and "flow-traffic" in result.stdout
     assert (
         "agent on the embedded model (SmolLM2-135M, offline)" in result.stdout
@@ -72,9 +74,10 @@ def test_demo_on_a_fresh_folder_imports_and_evaluates(
     assert len(cli_json("runs", "list")) == 1
     monkeypatch.chdir(tmp_path)
     again = cli(
-        "demo", "d", "--items", "3"
-    )  # reuses the project and versions; every call is cached
+        "demo", "d", "--items", "3", "--judge-items", "9"
+    )  # reuses the project, versions and labels; every call is cached
     assert again.exit_code == 0 and "3 hits, 0 misses" in again.stdout
+    assert "labels for flow-golden: 0 added, 792 already there" in again.stderr
     monkeypatch.chdir(tmp_path / "d")
     assert {v["seq"] for v in cli_json("dataset", "list", "--all")} == {1}
 

@@ -168,7 +168,7 @@ def _calibrate(project: Project, store: Store, n_items: int) -> None:
     from evalwheel.judges.calibrate import CalibrationOptions, calibrate, kappa_trail
     from evalwheel.judges.config import app_judges, resolve_single
     from evalwheel.judges.golden import load_golden
-    from evalwheel.judges.registry import JudgeRegistry, pin, pinned
+    from evalwheel.judges.registry import JudgeRegistry, pin
     from evalwheel.labels.longformat import read_labels
     from evalwheel.labels.repository import LabelRepository
 
@@ -180,8 +180,9 @@ def _calibrate(project: Project, store: Store, n_items: int) -> None:
         for dataset, path in labels():
             result = LabelRepository(store).save(dataset, read_labels(Path(path)), source=str(path))
             info(f"labels for {dataset}: {result.added} added, {result.unchanged} already there")
-            configured = resolve_single(project, judges[0])
-            judge = pinned(store, configured)
+            # From the configured judge, not its pin: a second demo then repeats the same calls
+            # and is answered from the call cache.
+            judge = configured = resolve_single(project, judges[0])
             golden = load_golden(store, dataset, judge, app, limit=n_items)
             options = CalibrationOptions(max_iterations=1, concurrency=1, resamples=2000)
             info(
