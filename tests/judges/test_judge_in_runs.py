@@ -149,6 +149,10 @@ thresholds = {{ "judge:scripted-quality" = 0.4 }}
         assert entry["pass_rate"]["estimate"] == 0.5
         corrected = entry["corrected_pass_rate"]
         assert corrected["estimate"] == 0.5 and corrected["calibration"].startswith("cal-")
+        page = tmp_path / "report.html"
+        assert cli("report", trusted["summary"]["run_id"], "-o", page).exit_code == 0
+        html = page.read_text()
+        assert "corrected for the judge" in html and "judge:scripted-quality: <b>bad</b>" in html
 
         text = config.read_text().replace(
             'judges = ["scripted-quality"]',

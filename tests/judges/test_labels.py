@@ -100,3 +100,10 @@ def test_agreement_json_shape_and_values(tmp_path: Path) -> None:
     assert text.exit_code == 0 and "kappa" in text.stdout.lower()
     assert cli("agreement", path, "--level", "bogus").exit_code == 2
     json.dumps(report)
+
+
+def test_sample_size_planner_command() -> None:
+    balanced = cli_json("judge", "sample-size", "--kappa", "0.6")
+    skewed = cli_json("judge", "sample-size", "--kappa", "0.6", "--prevalence", "0.9,0.1")
+    assert 200 <= balanced["items"] <= 300 and skewed["items"] > 3 * balanced["items"]
+    assert cli("judge", "sample-size", "--prevalence", "0.8,0.3").exit_code == 2

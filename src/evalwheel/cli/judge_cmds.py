@@ -629,3 +629,33 @@ def _measure_panel(
         f"cost ${p['cost_usd']:.4f}, tokens {p['tokens']}; human ceiling {p['human_ceiling']}",
         highlight=False,
     )
+
+
+@app.command("sample-size")
+def sample_size(
+    kappa: Annotated[float, typer.Option(help="The kappa you expect.")] = 0.6,
+    prevalence: Annotated[
+        str, typer.Option(help="Label shares, comma-separated (e.g. 0.5,0.5 or 0.8,0.2).")
+    ] = "0.5,0.5",
+    half_width: Annotated[float, typer.Option(help="Wanted ± on kappa.")] = 0.10,
+    confidence: Annotated[float, typer.Option()] = 0.95,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """How many items to label for a kappa interval of ± HALF_WIDTH (a planning figure)."""
+    from evalwheel.stats.agreement import sample_size_for_kappa
+
+    try:
+        shares = [float(p) for p in prevalence.split(",")]
+        n = sample_size_for_kappa(
+            kappa=kappa, prevalence=shares, half_width=half_width, confidence=confidence
+        )
+    except ValueError as exc:
+        fail(f"--prevalence/--kappa: {exc}")
+    if as_json:
+        emit_json({"items": n, "kappa": kappa, "prevalence": shares, "half_width": half_width})
+    else:
+        out.print(
+            f"about {n} labelled items for kappa {kappa} ± {half_width} at {confidence:.0%} "
+            f"with label shares {shares}",
+            highlight=False,
+        )
