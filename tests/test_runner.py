@@ -432,3 +432,42 @@ def cli_json_runs():
     from tests.helpers import cli_json
 
     return cli_json("runs", "list")
+
+
+def test_small_traces_are_inline_and_large_ones_go_to_blobs(store) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from evalwheel.apps.interface import AppOutput, CheckResult
+    from evalwheel.core.example import Example
+    from evalwheel.runner.runner import INLINE_TRACE_BYTES, _record_many, load_output
+    from evalwheel.store.tables import RunRow, TraceRow
+
+    with store.write() as session:
+        session.add(
+            RunRow(
+                id="r",
+                system_name="s",
+                system_version="v",
+                dataset="d",
+                split=None,
+                repeat=1,
+                status="running",
+                n_items=2,
+                config={},
+                created_at=datetime.now(UTC),
+            )
+        )
+    small = AppOutput(outcome="answer", artifact="short")
+    large = AppOutput(outcome="answer", artifact="x" * (INLINE_TRACE_BYTES + 1))
+    check = [CheckResult(scorer="c", passed=True)]
+    _record_many(
+        store, "r", [(Example(id="a"), 0, small, check), (Example(id="b"), 0, large, check)]
+    )
+    with store.read() as session:
+        rows = {r.example_id: r for r in session.scalars(select(TraceRow))}
+        assert rows["a"].payload is not None and rows["a"].blob is None
+        assert rows["b"].payload is None and rows["b"].blob is not None
+        assert load_output(store, rows["a"]) == small
+        assert load_output(store, rows["b"]) == large

@@ -3,15 +3,14 @@ failure categories, and cost/latency distributions. Renderers only format this."
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
 from sqlalchemy import select
 
-from evalwheel.apps.interface import App, AppOutput
+from evalwheel.apps.interface import App
 from evalwheel.runner.aggregate import summarize
-from evalwheel.runner.runner import load_plan, select_examples
+from evalwheel.runner.runner import load_output, load_plan, select_examples
 from evalwheel.store.datasets import DatasetRepository
 from evalwheel.store.db import Store
 from evalwheel.store.tables import ScoreRow, TraceRow
@@ -49,11 +48,7 @@ def report_data(
         if len(items) >= max_items:
             continue
         example = examples.get(trace.example_id)
-        output = (
-            AppOutput.model_validate(json.loads(store.blobs.get(trace.blob)))
-            if trace.blob
-            else AppOutput(error=trace.error)
-        )
+        output = load_output(store, trace)
         rendered = (
             app.render(example, output)
             if app is not None and example is not None

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from evalwheel.apps.interface import App, AppOutput, CheckResult
 from evalwheel.core.dataset import DatasetVersion
@@ -260,46 +260,64 @@ def _checks(
     return results
 
 
+INLINE_TRACE_BYTES = 64 * 1024
+
+
 def _record_many(
     store: Store, run_id: str, batch: list[tuple[Example, int, AppOutput, list[CheckResult]]]
 ) -> None:
-    blobs = [
-        store.blobs.put(
-            json.dumps(out.model_dump(mode="json"), sort_keys=True).encode(), durable=False
+    """One transaction for a batch of finished items, with bulk inserts. A small trace is kept in
+    its row; a large one goes to the blob store first (so a committed row never points at a
+    missing blob)."""
+    now = _now()
+    traces: list[dict[str, Any]] = []
+    scores: list[dict[str, Any]] = []
+    for example, repetition, output, checks in batch:
+        data = json.dumps(output.model_dump(mode="json"), sort_keys=True)
+        inline = len(data) <= INLINE_TRACE_BYTES
+        traces.append(
+            {
+                "run_id": run_id,
+                "example_id": example.id,
+                "repetition": repetition,
+                "error": output.error,
+                "input_tokens": output.input_tokens,
+                "output_tokens": output.output_tokens,
+                "cost_usd": output.cost_usd,
+                "latency_s": output.latency_s,
+                "payload": data if inline else None,
+                "blob": None if inline else store.blobs.put(data.encode(), durable=False),
+                "created_at": now,
+            }
         )
-        for _, _, out, _ in batch
-    ]
-    with store.write() as session:
-        for (example, repetition, output, checks), blob in zip(batch, blobs, strict=True):
-            session.add(
-                TraceRow(
-                    run_id=run_id,
-                    example_id=example.id,
-                    repetition=repetition,
-                    error=output.error,
-                    input_tokens=output.input_tokens,
-                    output_tokens=output.output_tokens,
-                    cost_usd=output.cost_usd,
-                    latency_s=output.latency_s,
-                    blob=blob,
-                    created_at=_now(),
-                )
+        for check in checks:
+            scores.append(
+                {
+                    "run_id": run_id,
+                    "example_id": example.id,
+                    "repetition": repetition,
+                    "scorer": check.scorer,
+                    "value": check.value,
+                    "passed": check.passed,
+                    "label": _text_or_none(check.details.get("judge_label")),
+                    "explanation": _text_or_none(check.details.get("rationale")),
+                    "details": json.loads(json.dumps(check.details, default=str)),
+                    "error": output.error,
+                }
             )
-            for check in checks:
-                session.add(
-                    ScoreRow(
-                        run_id=run_id,
-                        example_id=example.id,
-                        repetition=repetition,
-                        scorer=check.scorer,
-                        value=check.value,
-                        passed=check.passed,
-                        label=_text_or_none(check.details.get("judge_label")),
-                        explanation=_text_or_none(check.details.get("rationale")),
-                        details=json.loads(json.dumps(check.details, default=str)),
-                        error=output.error,
-                    )
-                )
+    with store.write() as session:
+        session.execute(insert(TraceRow), traces)
+        if scores:
+            session.execute(insert(ScoreRow), scores)
+
+
+def load_output(store: Store, trace: TraceRow) -> AppOutput:
+    """The stored output of a trace row, inline or from its blob."""
+    if trace.payload is not None:
+        return AppOutput.model_validate_json(trace.payload)
+    if trace.blob:
+        return AppOutput.model_validate(json.loads(store.blobs.get(trace.blob)))
+    return AppOutput(error=trace.error)
 
 
 def _text_or_none(value: Any) -> str | None:

@@ -130,6 +130,8 @@ class TraceRow(Base):
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     latency_s: Mapped[float | None] = mapped_column(Float)
     blob: Mapped[str | None] = mapped_column(Digest)
+    # The trace as JSON when it is small (see runner.INLINE_TRACE_BYTES); else ``blob`` holds it.
+    payload: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
