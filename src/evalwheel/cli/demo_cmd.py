@@ -213,9 +213,10 @@ def _calibrate(project: Project, store: Store, n_items: int) -> None:
             ceiling = test["ceiling"]["human_kappa"]
             trail = " → ".join("n/a" if k is None else f"{k:.2f}" for k in kappa_trail(calibration))
             estimate = kappa.get("estimate")
-            shown = "n/a" if estimate is None else f"{estimate:.3f}"
+            shown = "n/a" if estimate is None else f"{round(estimate, 3) + 0.0:.3f}"
             if kappa.get("ci_low") is not None:
-                shown += f" 95% CI [{kappa['ci_low']:.3f}, {kappa['ci_high']:.3f}]"
+                low, high = (round(kappa[k], 3) + 0.0 for k in ("ci_low", "ci_high"))
+                shown += f" 95% CI [{low:.3f}, {high:.3f}]"
             gate = (
                 "TRUSTED"
                 if calibration.trusted

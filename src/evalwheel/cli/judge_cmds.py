@@ -117,11 +117,7 @@ def list_judges(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
             )
         else:
             kappa = r["test_kappa"]
-            k = (
-                f"test kappa {kappa['estimate']:.3f} [{kappa['ci_low']:.3f}, {kappa['ci_high']:.3f}]"
-                if kappa and kappa.get("estimate") is not None
-                else "not calibrated"
-            )
+            k = f"test kappa {_k(kappa)}" if kappa else "not calibrated"
             out.print(
                 f"{r['name']:24} {r['version'][:12]} {r['model']:12} {'TRUSTED' if r['trusted'] else 'untrusted'}  {k}",
                 highlight=False,
@@ -342,7 +338,14 @@ def calibrate(
 def _k(entry: dict[str, Any] | None) -> str:
     if not entry or entry.get("estimate") is None:
         return "n/a"
-    return f"{entry['estimate']:.3f} [{entry['ci_low']:.3f}, {entry['ci_high']:.3f}]"
+    low, high = entry.get("ci_low"), entry.get("ci_high")
+    text = f"{_num(entry['estimate'])}"
+    return text if low is None else f"{text} [{_num(low)}, {_num(high)}]"
+
+
+def _num(value: float | None) -> str:
+    """Three decimals, without a "-0.000" for values that round to zero."""
+    return "n/a" if value is None else f"{round(value, 3) + 0.0:.3f}"
 
 
 def print_calibration(calibration) -> None:  # Calibration
