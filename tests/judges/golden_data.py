@@ -25,7 +25,7 @@ MIX = (
 
 
 def make_golden(
-    folder: Path, n: int = 120, noise: float = 0.05, seed: int = 1
+    folder: Path, n: int = 200, noise: float = 0.05, seed: int = 1
 ) -> tuple[Path, Path]:
     rng = random.Random(seed)
     items, labels = [], []

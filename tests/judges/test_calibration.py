@@ -44,7 +44,7 @@ def test_the_loop_improves_a_learnable_judge_and_promotes_it(golden_project) -> 
     calibration = data["calibration"]
     trail = [e["dev_kappa"] for e in calibration["iterations"] if e["chosen"]]
     assert trail[0] is not None and trail[0] < 0.2  # "good" for everything: chance level
-    assert trail[-1] >= 0.95 and len(trail) >= 3
+    assert trail[-1] >= 0.95 and len(trail) >= 2
     assert all(b > a for a, b in itertools.pairwise(trail))
     optimisers = {e["optimiser"] for e in calibration["iterations"]}
     assert {"baseline", "fewshot", "rubric"} <= optimisers
@@ -116,6 +116,16 @@ def test_drift_is_detected_when_the_model_changes(golden_project, tmp_path: Path
     report = json.loads(drift.stdout)
     assert report["drifted"] and report["flipped"] > 0
     assert report["kappa_after"] < report["kappa_before"]
+    # Drift withdraws trust: runs and gates now refuse the judge.
+    listing = cli_json("judge", "list")
+    assert next(j for j in listing if j["name"] == "scripted-quality")["trusted"] is False
+    # An endpoint that does not answer is not drift: the check is incomplete (exit 2).
+    text = golden_project.config_path.read_text()
+    start = text.index('\nbase_url = "') + len('\nbase_url = "')
+    dead = text.replace(text[start : text.index('"', start)], "http://127.0.0.1:9/v1")
+    golden_project.config_path.write_text(dead, encoding="utf-8")
+    down = cli("judge", "drift", "--judge", "scripted-quality")
+    assert down.exit_code == 2 and "incomplete" in down.stderr
 
 
 def test_a_panel_reports_members_arbiter_and_escalations(golden_project) -> None:

@@ -168,7 +168,7 @@ def _calibrate(project: Project, store: Store, n_items: int) -> None:
     from evalwheel.judges.calibrate import CalibrationOptions, calibrate, kappa_trail
     from evalwheel.judges.config import app_judges, resolve_single
     from evalwheel.judges.golden import load_golden
-    from evalwheel.judges.registry import JudgeRegistry, pin
+    from evalwheel.judges.registry import record_calibration
     from evalwheel.labels.longformat import read_labels
     from evalwheel.labels.repository import LabelRepository
 
@@ -201,13 +201,11 @@ def _calibrate(project: Project, store: Store, n_items: int) -> None:
                         return await calibrate(judge, golden, client, options, progress=phase)
 
             started = time.perf_counter()
-            chosen, calibration = asyncio.run(go())
-            registry = JudgeRegistry(store)
-            registry.save(judge)
-            registry.save(chosen)
-            registry.save_calibration(calibration)
-            if calibration.trusted or chosen.version != judge.version:
-                pin(store, configured, chosen)
+            result = asyncio.run(go())
+            calibration = result.calibration
+            record_calibration(
+                store, configured, judge, result.judge, calibration, result.candidates
+            )
             test = calibration.metrics["test"]
             kappa = test["vs_reference"]["cohen_kappa"] or {}
             ceiling = test["ceiling"]["human_kappa"]

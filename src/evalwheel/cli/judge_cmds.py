@@ -237,11 +237,11 @@ def calibrate(
 ) -> None:
     """Measure a judge against human labels beside the human ceiling, improve it on train, select on
     dev, report once on test, and promote it if it passes the gate. Exit 1 when not promoted."""
-    from evalwheel.judges.calibrate import CalibrationOptions, PromotionGate
+    from evalwheel.judges.calibrate import CalibrationOptions, CalibrationStopped, PromotionGate
     from evalwheel.judges.calibrate import calibrate as run_calibration
-    from evalwheel.judges.config import JudgeConfigError, resolve_single
-    from evalwheel.judges.registry import JudgeRegistry, pin
-    from evalwheel.llm.budget import Budget
+    from evalwheel.judges.config import JudgeConfigError, require_pointwise, resolve_single
+    from evalwheel.judges.registry import record_calibration
+    from evalwheel.llm.budget import Budget, BudgetTracker
 
     fractions = _fractions(split)
     try:
@@ -267,6 +267,10 @@ def calibrate(
             _measure_panel(project, store, spec, golden, fractions, seed, limit, options, as_json)
             return
         configured = resolve_single(project, judge_name)
+        try:
+            require_pointwise(configured, "calibration")
+        except JudgeConfigError as exc:
+            fail(str(exc))
         judge = load_judge(project, store, judge_name)
         golden_set = _golden(store, golden, judge, fractions, seed, limit)
         from evalwheel.judges.golden import summary
@@ -276,9 +280,10 @@ def calibrate(
             f"golden {s['ref']}: {s['items']} items, annotators {', '.join(s['annotators']) or '(adjudicated only)'}; "
             f"train/dev/test {s['splits']['train']}/{s['splits']['dev']}/{s['splits']['test']}"
         )
-        client = judge_client(project, store, judge.model, budget=Budget(usd=budget_usd))
+        tracker = BudgetTracker(Budget(usd=budget_usd))  # one budget for judge and rewriter
+        client = judge_client(project, store, judge.model, tracker=tracker)
         rewrite = (
-            judge_client(project, store, optimiser_model, budget=Budget(usd=budget_usd))
+            judge_client(project, store, optimiser_model, tracker=tracker)
             if optimiser_model
             else None
         )
@@ -312,15 +317,11 @@ def calibrate(
                     )
 
         try:
-            chosen, calibration = asyncio.run(go())
-        except ValueError as exc:
+            result = asyncio.run(go())
+        except (ValueError, CalibrationStopped) as exc:
             fail(str(exc))
-        registry = JudgeRegistry(store)
-        registry.save(judge)
-        registry.save(chosen)
-        registry.save_calibration(calibration)
-        if calibration.trusted or chosen.version != judge.version:
-            pin(store, configured, chosen)
+        chosen, calibration = result.judge, result.calibration
+        record_calibration(store, configured, judge, chosen, calibration, result.candidates)
     if as_json:
         emit_json(
             {
@@ -465,6 +466,14 @@ def drift(
             alpha=alpha,
             tolerance=tolerance,
         )
+        if report.errors:
+            fail(
+                f"drift check incomplete: {report.errors} of {report.n + report.errors} re-scored "
+                "items got no verdict (is the endpoint up?); nothing recorded"
+            )
+        from evalwheel.judges.registry import JudgeRegistry as _Registry
+
+        _Registry(store).save_drift(judge.version, report.model_dump(mode="json"))
     if as_json:
         emit_json(report)
     else:
@@ -488,12 +497,19 @@ def build_judge_scorers(
     *,
     allow_untrusted: bool = False,
     pinned_versions: dict[str, str] | None = None,
-    budget: Any = None,
+    app_name: str | None = None,
+    tracker: Any = None,
 ) -> tuple[dict[str, Any], dict[str, str], list[Any]]:
     """(scorers by name, judge versions for the run plan, clients to close) for ``judge:NAME``
-    scorers. Untrusted judges are refused unless allowed; on resume, ``pinned_versions`` (from the
-    run's plan) fixes each judge to the version the run started with."""
-    from evalwheel.judges.config import JudgeConfigError, PanelSpec, resolve_judge
+    scorers. Untrusted judges are refused unless allowed; on resume, ``pinned_versions`` (the
+    run's plan) fixes every judge, panel member and arbiter to the version the run started with.
+    ``tracker`` is the run's budget, shared with the system's client."""
+    from evalwheel.judges.config import (
+        JudgeConfigError,
+        PanelSpec,
+        require_pointwise,
+        resolve_judge,
+    )
     from evalwheel.judges.registry import JudgeRegistry, UntrustedJudge, pinned
     from evalwheel.judges.scorer import JudgeScorer, PanelScorer
 
@@ -503,24 +519,35 @@ def build_judge_scorers(
 
     def client_for(model: str):
         if model not in clients:
-            clients[model] = judge_client(project, store, model, budget=budget)
+            clients[model] = judge_client(project, store, model, tracker=tracker)
         return clients[model]
 
-    def single(name: str) -> Judge:
-        if pinned_versions and name in pinned_versions:
-            return registry.get(pinned_versions[name]).model_copy(update={"name": name})
+    def single(name: str, key: str) -> Judge:
+        if pinned_versions and key in pinned_versions:
+            judge = registry.get(pinned_versions[key]).model_copy(update={"name": name})
+        else:
+            try:
+                spec = resolve_judge(project, name)
+            except (LookupError, JudgeConfigError) as exc:
+                fail(str(exc))
+            if isinstance(spec, PanelSpec):
+                fail(f"{name!r} is a panel, not a single judge")
+            judge = pinned(store, spec)
+            try:
+                registry.require_trusted(judge, allow_untrusted)
+            except UntrustedJudge as exc:
+                fail(str(exc))
         try:
-            spec = resolve_judge(project, name)
-        except (LookupError, JudgeConfigError) as exc:
+            require_pointwise(judge, "a run")
+        except JudgeConfigError as exc:
             fail(str(exc))
-        if isinstance(spec, PanelSpec):
-            fail(f"{name!r} is a panel, not a single judge")
-        judge = pinned(store, spec)
-        try:
-            registry.require_trusted(judge, allow_untrusted)
-        except UntrustedJudge as exc:
-            fail(str(exc))
+        if judge.app is not None and app_name is not None and judge.app != app_name:
+            fail(
+                f"judge {name!r} was calibrated on {judge.app!r}'s rendering; this run's "
+                f"application is {app_name!r}"
+            )
         registry.save(judge)
+        versions[key] = judge.version
         return judge
 
     scorers: dict[str, Any] = {}
@@ -528,22 +555,35 @@ def build_judge_scorers(
         try:
             spec = resolve_judge(project, name)
         except (LookupError, JudgeConfigError) as exc:
-            fail(str(exc))
+            if not (pinned_versions and name in pinned_versions):
+                fail(str(exc))
+            spec = None
         if isinstance(spec, PanelSpec):
-            members = {m: single(m) for m in spec.members}
-            arbiter = single(spec.arbiter) if spec.arbiter else None
-            weights = {}
+            members = {m: single(m, f"{name}/{m}") for m in spec.members}
+            arbiter = single(spec.arbiter, f"{name}/arbiter") if spec.arbiter else None
+            everyone = [*members.values(), *([arbiter] if arbiter else [])]
+            if len({(tuple(j.labels), j.passing) for j in everyone}) > 1:
+                fail(
+                    f"panel {name!r}: members and arbiter must share one label set and pass labels"
+                )
+            weights: dict[str, float] = {}
             for m, judge in members.items():
                 calibration = registry.latest_calibration(judge.version)
                 kappa = (
-                    calibration.metrics.get("test", {}).get("vs_reference", {}).get("cohen_kappa")
+                    (calibration.metrics.get("test", {}).get("vs_reference") or {}).get(
+                        "cohen_kappa"
+                    )
                     if calibration
                     else None
                 )
-                weights[m] = (kappa or {}).get("estimate") or 0.5
-                versions[f"{name}/{m}"] = judge.version
-            if arbiter:
-                versions[f"{name}/arbiter"] = arbiter.version
+                if kappa is None or kappa.get("estimate") is None:
+                    if spec.aggregation == "weighted":
+                        fail(
+                            f"panel {name!r} weighs members by calibrated kappa, and {m!r} has "
+                            "no calibration: run `evalwheel calibrate` on it first"
+                        )
+                    continue
+                weights[m] = float(kappa["estimate"])
             scorers[name] = PanelScorer(
                 spec,
                 {m: (j, client_for(j.model)) for m, j in members.items()},
@@ -552,8 +592,7 @@ def build_judge_scorers(
                 store,
             )
         else:
-            judge = single(name)
-            versions[name] = judge.version
+            judge = single(name, name)
             scorers[name] = JudgeScorer(name, judge, client_for(judge.model))
     return scorers, versions, list(clients.values())
 
@@ -583,15 +622,22 @@ def _measure_panel(
     clients: dict[str, Any] = {}
     for judge in [*members.values(), *([arbiter] if arbiter else [])]:
         clients.setdefault(judge.model, judge_client(project, store, judge.model))
-    weights = {}
+    everyone = [*members.values(), *([arbiter] if arbiter else [])]
+    if len({(tuple(j.labels), j.passing) for j in everyone}) > 1:
+        fail(f"panel {spec.name!r}: members and arbiter must share one label set and pass labels")
+    weights: dict[str, float] = {}
     for name, judge in members.items():
         calibration = registry.latest_calibration(judge.version)
         kappa = (
-            (calibration.metrics.get("test", {}).get("vs_reference", {}).get("cohen_kappa") or {})
+            (calibration.metrics.get("test", {}).get("vs_reference") or {}).get("cohen_kappa")
             if calibration
-            else {}
+            else None
         )
-        weights[name] = kappa.get("estimate") or 0.5
+        if kappa is None or kappa.get("estimate") is None:
+            if spec.aggregation == "weighted":
+                fail(f"panel {spec.name!r} weighs members by calibrated kappa; {name!r} has none")
+            continue
+        weights[name] = float(kappa["estimate"])
 
     async def go():
         async with AsyncExitStack() as stack:

@@ -13,7 +13,7 @@ from evalwheel.cli.context import project_store
 from evalwheel.cli.judge_cmds import build_judge_scorers
 from evalwheel.cli.output import EXIT_CHECK_FAILED, emit_json, fail, info, out, progress_bar
 from evalwheel.core.system import System
-from evalwheel.llm.budget import Budget
+from evalwheel.llm.budget import Budget, BudgetTracker
 from evalwheel.llm.client import ModelClient
 from evalwheel.llm.errors import ModelConfigError
 from evalwheel.llm.project_models import project_models, project_prices
@@ -99,7 +99,11 @@ def run(
                 scorers=scorer,
             )
             _, plan.judges, _ = build_judge_scorers(
-                project, store, judge_names, allow_untrusted=allow_untrusted_judge
+                project,
+                store,
+                judge_names,
+                allow_untrusted=allow_untrusted_judge,
+                app_name=system_obj.app,
             )
             run_id = create_run(store, system_obj, plan)
             info(
@@ -121,9 +125,10 @@ def run(
             project,
             store,
             sorted({k.split("/")[0] for k in plan.judges}),
-            allow_untrusted=True,
+            allow_untrusted=True,  # every judge is pinned by the plan, checked when it was made
             pinned_versions=plan.judges,
-            budget=Budget(usd=budget_usd),
+            app_name=plan.app,
+            tracker=client.tracker,
         )
 
         async def go():  # -> RunProgress
@@ -348,12 +353,18 @@ def gate(
         from evalwheel.runner.runner import select_examples
 
         n_items = len(select_examples(DatasetRepository(store), plan)) * policy.repeat
+        tracker = BudgetTracker(
+            Budget(
+                usd=policy.budget.usd, tokens=policy.budget.tokens, seconds=policy.budget.seconds
+            )
+        )
         judge_scorers, plan.judges, judge_clients = build_judge_scorers(
             project,
             store,
             policy.judges,
             allow_untrusted=policy.allow_untrusted_judge,
-            budget=Budget(usd=policy.budget.usd, tokens=policy.budget.tokens),
+            app_name=system_obj.app,
+            tracker=tracker,
         )
         price = price_for(spec, project_prices(project))
         tokens = n_items * (
@@ -382,10 +393,7 @@ def gate(
         async def go():  # -> RunProgress
             async with (
                 ModelClient(
-                    spec,
-                    store=store,
-                    budget=Budget(usd=b.usd, tokens=b.tokens, seconds=b.seconds),
-                    prices=project_prices(project),
+                    spec, store=store, tracker=tracker, prices=project_prices(project)
                 ) as client,
                 AsyncExitStack() as stack,
             ):

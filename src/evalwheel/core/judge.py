@@ -74,6 +74,12 @@ class Judge(BaseModel):
             data = {**data, "labels": PAIRWISE_LABELS, "ordinal": False}
         return data
 
+    @field_validator("params")
+    @classmethod
+    def _deterministic(cls, params: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        """Temperature 0 unless the configuration says otherwise, whatever else it sets."""
+        return {"temperature": 0, **params}
+
     @field_validator("labels")
     @classmethod
     def _distinct(cls, labels: tuple[str, ...]) -> tuple[str, ...]:

@@ -27,13 +27,24 @@ from evalwheel.llm.client import ModelClient
 from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded
 
 
+class CalibrationStopped(RuntimeError):
+    pass
+
+
 class PromotionGate(BaseModel):
-    """A judge is trusted when the lower bound of its test kappa (vs the reference label) reaches
-    ``target_kappa`` and its estimate reaches ``ceiling_share`` of the human ceiling."""
+    """A judge is trusted when, on at least ``min_test_items`` test items:
+
+    - the lower bound of its kappa against the reference label reaches ``target_kappa`` (a floor);
+    - its kappa against each human, averaged, reaches ``ceiling_share`` of the human-human kappa
+      on the same items (like for like: a consensus label is less noisy than one annotator, so
+      comparing the judge-vs-consensus kappa with the ceiling would favour the judge).
+    With ``ceiling_share`` > 0 an unmeasured ceiling (fewer than two annotators per item) fails.
+    """
 
     target_kappa: float = Field(default=0.6, ge=-1, le=1)
     ceiling_share: float = Field(default=0.8, ge=0, le=1.5)
     use_ci_low: bool = True
+    min_test_items: int = Field(default=50, ge=1)
 
 
 class CalibrationOptions(BaseModel):
@@ -76,24 +87,56 @@ def _cost(verdicts: dict[str, JudgeVerdict]) -> dict[str, float]:
 
 
 def promotion(metrics: dict[str, Any], gate: PromotionGate) -> tuple[bool, list[str]]:
+    reasons = []
+    n = metrics.get("n_items", 0)
+    if n < gate.min_test_items:
+        reasons.append(
+            f"only {n} test items (the gate needs {gate.min_test_items}; ~250 give kappa ± 0.10)"
+        )
     kappa = metrics.get("vs_reference", {}).get("cohen_kappa") or {}
     value = kappa.get("ci_low") if gate.use_ci_low else kappa.get("estimate")
-    reasons = []
     if value is None or value < gate.target_kappa:
         which = "lower bound of test kappa" if gate.use_ci_low else "test kappa"
-        reasons.append(
-            f"{which} {value if value is None else round(value, 3)} < {gate.target_kappa}"
-        )
-    ceiling = metrics.get("ceiling", {}).get("human_kappa")
-    estimate = kappa.get("estimate")
-    if ceiling is not None:
-        need = gate.ceiling_share * ceiling
-        if estimate is None or estimate < need:
+        shown = "n/a" if value is None else f"{value:.3f}"
+        reasons.append(f"{which} vs the reference {shown} < {gate.target_kappa}")
+    if gate.ceiling_share > 0:
+        ceiling = metrics.get("ceiling", {})
+        human, judge = ceiling.get("human_kappa"), ceiling.get("judge_kappa_vs_humans")
+        if human is None:
             reasons.append(
-                f"test kappa {estimate if estimate is None else round(estimate, 3)} < "
-                f"{gate.ceiling_share:g} × human ceiling {ceiling:.3f} = {need:.3f}"
+                "human ceiling unmeasured (needs two annotators on the same items; "
+                "--ceiling-share 0 skips this check)"
+            )
+        elif judge is None or judge < gate.ceiling_share * human:
+            shown = "n/a" if judge is None else f"{judge:.3f}"
+            reasons.append(
+                f"judge-vs-human kappa {shown} < {gate.ceiling_share:g} × human-human kappa "
+                f"{human:.3f} = {gate.ceiling_share * human:.3f}"
             )
     return not reasons, reasons
+
+
+def _at_ceiling(metrics: dict[str, Any]) -> bool:
+    ceiling = metrics.get("ceiling", {})
+    human, judge = ceiling.get("human_kappa"), ceiling.get("judge_kappa_vs_humans")
+    return human is not None and judge is not None and judge >= human
+
+
+class CalibrationResult(BaseModel):
+    judge: Judge
+    calibration: Calibration
+    candidates: list[Judge] = Field(description="every version scored on dev, for the registry")
+
+
+def _guard_fewshots(judge: Judge, golden: GoldenSet) -> list[str]:
+    """Items shown to the judge as few-shots belong to train, whatever split their rank gives
+    them now (a different seed, fractions or label would otherwise leak them into dev or test)."""
+    shown = {s.item_id for s in judge.fewshots if s.item_id}
+    moved = [i.id for i in golden.items if i.id in shown and i.split != "train"]
+    for item in golden.items:
+        if item.id in shown:
+            item.split = "train"
+    return moved
 
 
 async def calibrate(
@@ -105,8 +148,9 @@ async def calibrate(
     optimiser_client: ModelClient | None = None,
     progress: Callable[[str, int], Callable[[], None]] | None = None,
     log: Callable[[dict[str, Any]], None] | None = None,
-) -> tuple[Judge, Calibration]:
-    """Returns the chosen judge and its calibration record (not yet stored)."""
+) -> CalibrationResult:
+    """The chosen judge, its calibration record and every candidate (nothing is stored here)."""
+    moved = _guard_fewshots(judge, golden)
     train, dev, test = golden.split("train"), golden.split("dev"), golden.split("test")
     if not dev or not test:
         raise ValueError(
@@ -116,10 +160,15 @@ async def calibrate(
     unknown = [o for o in options.optimisers if o not in known]
     if unknown:
         raise ValueError(f"unknown optimiser(s) {unknown}; known: {', '.join(sorted(known))}")
+    spent: dict[str, JudgeVerdict] = {}
 
     async def run(j: Judge, items: list[GoldenItem], what: str) -> dict[str, JudgeVerdict]:
         tick = progress(what, len(items)) if progress else None
-        return await judge_items(client, j, items, concurrency=options.concurrency, on_item=tick)
+        verdicts = await judge_items(
+            client, j, items, concurrency=options.concurrency, on_item=tick
+        )
+        spent.update({f"{what}/{k}": v for k, v in verdicts.items()})
+        return verdicts
 
     def dev_metrics(verdicts: dict[str, JudgeVerdict], j: Judge) -> dict[str, Any]:
         return agreement_on(
@@ -127,18 +176,19 @@ async def calibrate(
         )
 
     iterations: list[dict[str, Any]] = []
+    candidates: list[Judge] = []
     stop_reason = "max_iterations"
     current = judge
     current_dev = await run(current, dev, "dev: baseline")
     current_metrics = dev_metrics(current_dev, current)
     best = headline_kappa(current_metrics)
-    ceiling = current_metrics["ceiling"]["human_kappa"]
 
     def record(entry: dict[str, Any]) -> None:
         iterations.append(entry)
         if log:
             log(entry)
 
+    kappa0 = current_metrics["vs_reference"].get("cohen_kappa") or {}
     record(
         {
             "iteration": 0,
@@ -146,12 +196,7 @@ async def calibrate(
             "version": current.version,
             "origin": current.origin or "as configured",
             "dev_kappa": best,
-            "dev_kappa_ci": [
-                current_metrics["vs_reference"]["cohen_kappa"]["ci_low"],
-                current_metrics["vs_reference"]["cohen_kappa"]["ci_high"],
-            ]
-            if current_metrics["vs_reference"].get("cohen_kappa")
-            else None,
+            "dev_kappa_ci": [kappa0.get("ci_low"), kappa0.get("ci_high")],
             "chosen": True,
         }
     )
@@ -160,7 +205,7 @@ async def calibrate(
             if best is not None and best >= options.target_kappa:
                 stop_reason = "target"
                 break
-            if best is not None and ceiling is not None and best >= ceiling:
+            if _at_ceiling(current_metrics):
                 stop_reason = "ceiling"
                 break
             train_verdicts = await run(current, train, f"train: iteration {iteration}")
@@ -173,11 +218,13 @@ async def calibrate(
             if not ctx.disagreements():
                 stop_reason = "no_train_disagreements"
                 break
-            round_best: tuple[float, Judge, dict[str, JudgeVerdict]] | None = None
+            round_best: tuple[float, Judge, dict[str, JudgeVerdict], dict[str, Any]] | None = None
             for name in options.optimisers:
                 for candidate in await known[name](ctx):
+                    candidates.append(candidate)
                     verdicts = await run(candidate, dev, f"dev: {name} candidate")
-                    kappa = headline_kappa(dev_metrics(verdicts, candidate))
+                    metrics = dev_metrics(verdicts, candidate)
+                    kappa = headline_kappa(metrics)
                     record(
                         {
                             "iteration": iteration,
@@ -189,13 +236,24 @@ async def calibrate(
                         }
                     )
                     if kappa is not None and (round_best is None or kappa > round_best[0]):
-                        round_best = (kappa, candidate, verdicts)
+                        round_best = (kappa, candidate, verdicts, metrics)
+            for failure in ctx.failures:
+                record(
+                    {
+                        "iteration": iteration,
+                        "optimiser": "(failed)",
+                        "version": "",
+                        "origin": failure,
+                        "dev_kappa": None,
+                        "chosen": False,
+                    }
+                )
             if round_best is None or (
                 best is not None and round_best[0] < best + options.min_improvement
             ):
                 stop_reason = "plateau"
                 break
-            best, current, current_dev = round_best[0], round_best[1], round_best[2]
+            best, current, current_dev, current_metrics = round_best
             for entry in reversed(iterations):
                 if entry["version"] == current.version:
                     entry["chosen"] = True
@@ -205,7 +263,13 @@ async def calibrate(
                 stop_reason = "target"
     except (BudgetExceeded, DeadlineExceeded) as exc:
         stop_reason = f"budget: {exc}"
-    test_verdicts = await run(current, test, "test: chosen judge")
+    try:
+        test_verdicts = await run(current, test, "test: chosen judge")
+    except (BudgetExceeded, DeadlineExceeded) as exc:
+        raise CalibrationStopped(
+            f"the budget ran out before the test split was scored ({exc}); nothing was "
+            "recorded. Re-run with a larger budget: finished calls are answered from the cache"
+        ) from None
     test_metrics = agreement_on(
         current, test, _labels(test_verdicts), resamples=options.resamples, seed=options.seed
     )
@@ -217,12 +281,13 @@ async def calibrate(
     trusted, reasons = promotion(test_metrics, options.gate)
     metrics: dict[str, Any] = {
         "golden": summary(golden),
+        "fewshots_moved_to_train": moved,
         "stop_reason": stop_reason,
-        "dev": current_metrics if current is judge else dev_metrics(current_dev, current),
+        "dev": current_metrics,
         "test": test_metrics,
         "slices": _slices(test, test_verdicts),
         "disagreements": disagreements(test, test_verdicts),
-        "cost": {"test": _cost(test_verdicts)},
+        "cost": {"test": _cost(test_verdicts), "total": _cost(spent)},
         "options": options.model_dump(),
     }
     created = datetime.now(UTC)
@@ -243,7 +308,7 @@ async def calibrate(
         gate={**options.gate.model_dump(), "passed": trusted, "reasons": reasons},
         created_at=created,
     )
-    return current, calibration
+    return CalibrationResult(judge=current, calibration=calibration, candidates=candidates)
 
 
 def kappa_trail(calibration: Calibration) -> Sequence[float | None]:

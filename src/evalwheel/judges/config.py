@@ -109,3 +109,13 @@ def resolve_single(project: Project | None, name: str) -> Judge:
     if isinstance(judge, PanelSpec):
         raise JudgeConfigError(f"{name!r} is a panel; a single judge is needed here")
     return judge
+
+
+def require_pointwise(judge: Judge, where: str) -> None:
+    """Pairwise judges need pairs (request, A, B); golden sets, runs and drift checks give single
+    outputs today, so a pairwise judge there would answer A/B/tie about nothing."""
+    if judge.kind != "pointwise":
+        raise JudgeConfigError(
+            f"judge {judge.name!r} is pairwise; {where} needs a pointwise judge "
+            "(pairwise judges compare two outputs: judge_pairwise, used by mirroring)"
+        )

@@ -26,6 +26,7 @@ class DriftReport(BaseModel):
     calibration: str
     golden: str
     n: int
+    errors: int
     flipped: int
     flips: list[dict[str, Any]]
     kappa_before: float | None
@@ -50,7 +51,11 @@ def drift_report(
     seed: int = 0,
 ) -> DriftReport:
     references = {i.id: i.reference for i in golden.items if i.reference is not None}
-    ids = [i for i in calibration.verdicts if i in references and i in fresh]
+    known = [i for i in calibration.verdicts if i in references and i in fresh]
+    # A fresh call that failed says nothing about drift (an endpoint being down is not a changed
+    # judge): such items are left out and counted; the command treats any as an incomplete check.
+    errors = [i for i in known if fresh[i] is None]
+    ids = [i for i in known if fresh[i] is not None]
     before = [calibration.verdicts[i] or ERROR for i in ids]
     after = [fresh[i] or ERROR for i in ids]
     ref = [references[i] or "" for i in ids]
@@ -76,7 +81,7 @@ def drift_report(
         reasons.append(
             f"kappa changed by {paired.difference:+.3f} [{paired.ci_low:+.3f}, {paired.ci_high:+.3f}]"
         )
-    missing = len(calibration.verdicts) - len(ids)
+    missing = len(calibration.verdicts) - len(known)
     if missing:
         reasons.append(f"{missing} calibrated items are no longer in {golden.ref} with a label")
     return DriftReport(
@@ -84,6 +89,7 @@ def drift_report(
         calibration=calibration.id,
         golden=golden.ref,
         n=len(ids),
+        errors=len(errors),
         flipped=len(flips),
         flips=flips[:50],
         kappa_before=paired.kappa_a,

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 
 from evalwheel.core.judge import Judge
+from evalwheel.judges.config import require_pointwise
 from evalwheel.judges.golden import GoldenItem
 from evalwheel.judges.judging import JudgeVerdict, judge_pointwise
 from evalwheel.llm.client import ModelClient
@@ -23,6 +24,7 @@ async def judge_items(
     concurrency: int = 4,
     on_item: Callable[[], None] | None = None,
 ) -> dict[str, JudgeVerdict]:
+    require_pointwise(judge, "scoring golden items")
     semaphore = asyncio.Semaphore(max(1, concurrency))
     verdicts: dict[str, JudgeVerdict] = {}
 

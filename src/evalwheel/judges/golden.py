@@ -31,8 +31,19 @@ class GoldenItem(BaseModel):
     humans: dict[str, str] = Field(description="annotator → raw label")
     rationales: dict[str, str] = Field(default_factory=dict)
     adjudicated: str | None = None
+    adjudicated_rationale: str | None = None
     tags: tuple[str, ...] = ()
     split: str = "test"
+
+    def reference_rationale(self) -> str:
+        """A reason for the reference label: the adjudicator's, else one from an annotator who gave
+        that label (never a reason written for another label)."""
+        if self.adjudicated_rationale:
+            return self.adjudicated_rationale
+        for annotator, label in sorted(self.humans.items()):
+            if label == self.reference and self.rationales.get(annotator):
+                return self.rationales[annotator]
+        return ""
 
     @property
     def reference(self) -> str | None:
@@ -48,6 +59,9 @@ class GoldenItem(BaseModel):
 class GoldenSet(BaseModel):
     ref: str
     items: list[GoldenItem]
+    fractions: tuple[float, float, float] = (0.4, 0.3, 0.3)
+    seed: int = 0
+    limit: int | None = None
 
     def split(self, name: str) -> list[GoldenItem]:
         return [i for i in self.items if i.split == name]
@@ -129,6 +143,7 @@ def load_golden(
                 humans=humans,
                 rationales=rationales,
                 adjudicated=adj_label,
+                adjudicated_rationale=adj.rationale if adj else None,
                 tags=example.tags,
             )
         )
@@ -137,7 +152,7 @@ def load_golden(
     if limit is not None and limit < len(items):
         items = stratified_subset(items, limit, seed)
     assign_splits(items, fractions, seed)
-    return GoldenSet(ref=version.ref, items=items)
+    return GoldenSet(ref=version.ref, items=items, fractions=fractions, seed=seed, limit=limit)
 
 
 def stratified_subset(items: list[GoldenItem], n: int, seed: int) -> list[GoldenItem]:
@@ -165,5 +180,8 @@ def summary(golden: GoldenSet) -> dict[str, Any]:
         "items": len(golden.items),
         "annotators": golden.annotators,
         "splits": {s: len(golden.split(s)) for s in SPLITS},
+        "fractions": list(golden.fractions),
+        "seed": golden.seed,
+        "limit": golden.limit,
         "labels": dict(Counter(i.reference or "(none)" for i in golden.items)),
     }

@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field, create_model
 from evalwheel.core.judge import Judge
 from evalwheel.judges.prompt import pairwise_messages, pointwise_messages
 from evalwheel.llm.client import ModelClient
-from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded, ModelCallError
-from evalwheel.llm.structured import StructuredMode, generate
+from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded, InvalidOutput, ModelCallError
+from evalwheel.llm.structured import StructuredMode, parse_structured, structured_request
 from evalwheel.llm.types import ChatRequest
 
 
@@ -67,23 +67,29 @@ async def _ask(client: ModelClient, judge: Judge, messages: list[dict[str, str]]
         max_tokens=judge.max_tokens,
         **{k: v for k, v in judge.params.items() if k != "max_tokens"},
     )
+    mode = StructuredMode(judge.structured)
     try:
-        value, response = await generate(
-            client, request, verdict_model(tuple(judge.labels)), StructuredMode(judge.structured)
-        )
+        response = await client.chat(structured_request(request, verdict_model(judge.labels), mode))
     except (BudgetExceeded, DeadlineExceeded):
         raise
     except ModelCallError as exc:
         return JudgeVerdict(error=f"{exc.kind}: {exc}")
+    spent = {
+        "input_tokens": response.usage.input_tokens,
+        "output_tokens": response.usage.output_tokens,
+        "cost_usd": response.cost_usd,
+        "cached": response.cached,
+    }
+    try:
+        value = parse_structured(response, verdict_model(judge.labels), mode)
+    except InvalidOutput as exc:  # paid for, so its cost counts
+        return JudgeVerdict(error=f"{exc.kind}: {exc}", **spent)
     raw = str(value.label)  # type: ignore[attr-defined]
     return JudgeVerdict(
         label=judge.label_map.get(raw, raw),
         raw_label=raw,
         rationale=str(value.rationale),  # type: ignore[attr-defined]
-        input_tokens=response.usage.input_tokens,
-        output_tokens=response.usage.output_tokens,
-        cost_usd=response.cost_usd,
-        cached=response.cached,
+        **spent,
     )
 
 

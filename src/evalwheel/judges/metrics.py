@@ -18,6 +18,7 @@ from evalwheel.stats.agreement import (
     cohen_kappa_ci,
     confusion_matrix,
     gwet_ac1_ci,
+    prevalence,
     raw_agreement,
     tpr_tnr,
 )
@@ -26,10 +27,14 @@ ERROR = "(error)"
 
 
 def _pair_stats(
-    a: list[str], b: list[str], categories: list[str], *, ordinal: bool, resamples: int, seed: int
+    a: list[str], b: list[str], labels: list[str], *, ordinal: bool, resamples: int, seed: int
 ) -> dict[str, Any]:
+    """``a`` may hold ``(error)``: it joins the categories only when it occurs (AC1's chance term
+    depends on the number of categories). Weighted kappa needs a place on the scale, which an
+    error has not, so it is computed on the answered items and says so with its own n."""
     if not a:
         return {"n": 0, "cohen_kappa": None, "raw_agreement": None}
+    categories = [*labels, ERROR] if ERROR in a else list(labels)
     out: dict[str, Any] = {
         "n": len(a),
         "raw_agreement": raw_agreement(a, b),
@@ -39,11 +44,23 @@ def _pair_stats(
         "gwet_ac1": gwet_ac1_ci(
             a, b, categories=categories, resamples=resamples, seed=seed
         ).model_dump(),
+        "prevalence_a": prevalence(a, categories),
+        "prevalence_b": prevalence(b, categories),
     }
     if ordinal:
-        out["weighted_kappa_quadratic"] = cohen_kappa_ci(
-            a, b, categories=categories, weights="quadratic", resamples=resamples, seed=seed
-        ).model_dump()
+        answered = [(x, y) for x, y in zip(a, b, strict=True) if x != ERROR]
+        out["weighted_kappa_quadratic"] = (
+            cohen_kappa_ci(
+                [x for x, _ in answered],
+                [y for _, y in answered],
+                categories=list(labels),
+                weights="quadratic",
+                resamples=resamples,
+                seed=seed,
+            ).model_dump()
+            if answered
+            else None
+        )
     return out
 
 
@@ -56,7 +73,7 @@ def agreement_on(
     seed: int = 0,
 ) -> dict[str, Any]:
     """Judge vs the adjudicated label and vs each human; human vs human on the same items."""
-    categories = [*judge.labels, ERROR]
+    categories = list(judge.labels)
     judged = [i for i in items if i.id in verdicts]
     labels = {i.id: verdicts[i.id] or ERROR for i in judged}
     ordinal = judge.ordinal
@@ -69,11 +86,12 @@ def agreement_on(
     b = [i.reference or "" for i in ref_items]
     vs_ref = _pair_stats(a, b, categories, ordinal=ordinal, resamples=resamples, seed=seed)
     if a:
+        shown = [*categories, ERROR] if ERROR in a else categories
         vs_ref["confusion"] = {
             "rows": "judge",
             "cols": "reference",
-            "labels": categories,
-            "matrix": confusion_matrix(a, b, categories),
+            "labels": shown,
+            "matrix": confusion_matrix(a, b, shown),
         }
         positive = judge.passing
         tpr, tnr = tpr_tnr([x in positive for x in a], [x in positive for x in b], positive=True)

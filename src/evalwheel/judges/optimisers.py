@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
 from pydantic import BaseModel, Field
@@ -28,6 +28,7 @@ from evalwheel.core.judge import FewShot, Judge
 from evalwheel.judges.golden import GoldenItem
 from evalwheel.judges.judging import JudgeVerdict
 from evalwheel.llm.client import ModelClient
+from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded, ModelCallError
 from evalwheel.llm.structured import StructuredMode, generate
 from evalwheel.llm.types import ChatRequest
 from evalwheel.stats.agreement import cohen_kappa
@@ -41,6 +42,7 @@ class OptimiserContext:
     client: ModelClient
     max_fewshots: int = 6
     max_excerpt_chars: int = 1200
+    failures: list[str] = field(default_factory=list)
 
     def disagreements(self) -> list[tuple[GoldenItem, JudgeVerdict]]:
         return [
@@ -102,7 +104,7 @@ async def fewshot_from_disagreements(ctx: OptimiserContext) -> list[Judge]:
         FewShot(
             content=item.material[: ctx.max_excerpt_chars],
             label=item.reference or "",
-            rationale=next(iter(item.rationales.values()), ""),
+            rationale=item.reference_rationale(),
             item_id=item.id,
         )
         for item in chosen
@@ -170,7 +172,10 @@ async def rubric_from_clusters(ctx: OptimiserContext) -> list[Judge]:
             proposal, _ = await generate(
                 ctx.client, request, CriteriaProposal, StructuredMode(ctx.judge.structured)
             )
-        except Exception:  # a failed proposal is no candidate; the loop logs what was tried
+        except (BudgetExceeded, DeadlineExceeded):
+            raise
+        except ModelCallError as exc:  # no candidate from this cluster; the loop logs why
+            ctx.failures.append(f"rubric: cluster {judge_label}→{human_label}: {exc.kind}: {exc}")
             continue
         for line in proposal.criteria:
             text = " ".join(line.split())

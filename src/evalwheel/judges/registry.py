@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from evalwheel.core.hashing import content_hash, short
 from evalwheel.core.judge import Calibration, Judge
 from evalwheel.store.db import Store
 from evalwheel.store.tables import JudgeRow, RecordRow
 
 CALIBRATION = "calibration"
+DRIFT = "drift"
 
 
 class UntrustedJudge(RuntimeError):
@@ -93,16 +95,47 @@ class JudgeRegistry:
         return found[-1] if found else None
 
     def trusted(self, version: str) -> bool:
-        return any(c.trusted for c in self.calibrations(version=version))
+        """Trusted by its latest calibration, and not found drifting since."""
+        latest = self.latest_calibration(version)
+        if latest is None or not latest.trusted:
+            return False
+        return not any(
+            d["drifted"] and d["created_at"] >= latest.created_at.isoformat()
+            for d in self.drift_checks(version)
+        )
+
+    def save_drift(self, version: str, report: dict) -> None:
+        now = datetime.now(UTC)
+        payload = {**report, "judge_version": version, "created_at": now.isoformat()}
+        with self.store.write() as session:
+            session.add(
+                RecordRow(
+                    kind=DRIFT,
+                    id="drift-" + short(content_hash(payload)),
+                    payload=payload,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+
+    def drift_checks(self, version: str) -> list[dict]:
+        with self.store.read() as session:
+            rows = session.scalars(
+                select(RecordRow).where(RecordRow.kind == DRIFT).order_by(RecordRow.created_at)
+            ).all()
+            return [dict(r.payload) for r in rows if r.payload.get("judge_version") == version]
 
     def require_trusted(self, judge: Judge, allow_untrusted: bool = False) -> None:
         if allow_untrusted or self.trusted(judge.version):
             return
         calibrated = self.calibrations(version=judge.version)
+        latest = calibrated[-1] if calibrated else None
         why = (
-            "its calibrations did not pass the promotion gate"
-            if calibrated
-            else "it has never been calibrated"
+            "it has never been calibrated"
+            if latest is None
+            else "it drifted since its calibration (evalwheel judge drift)"
+            if latest.trusted
+            else "its latest calibration did not pass the promotion gate"
         )
         raise UntrustedJudge(
             f"judge {judge.name!r} version {judge.version[:12]} is not trusted: {why}. Run "
@@ -142,3 +175,26 @@ def pinned(store: Store, configured: Judge) -> Judge:
         return configured
     chosen = JudgeRegistry(store).get(payload["version"])
     return chosen.model_copy(update={"name": configured.name})
+
+
+def record_calibration(
+    store: Store,
+    configured: Judge,
+    started_from: Judge,
+    chosen: Judge,
+    calibration: Calibration,
+    candidates: list[Judge],
+) -> bool:
+    """Store every version scored, the calibration, and pin the chosen version unless that would
+    replace a trusted pin with an untrusted one. Returns whether the pin moved."""
+    registry = JudgeRegistry(store)
+    for judge in (configured, started_from, *candidates, chosen):
+        registry.save(judge)
+    registry.save_calibration(calibration)
+    current = pinned(store, configured)
+    if calibration.trusted or (
+        chosen.version != current.version and not registry.trusted(current.version)
+    ):
+        pin(store, configured, chosen)
+        return True
+    return False

@@ -38,7 +38,15 @@ class JudgeScorer:
             return CheckResult(
                 scorer=scorer, passed=False, details={**base, "reason": "system error"}
             )
-        verdict = await judge_pointwise(self.client, self.judge, app.render(example, output))
+        try:
+            content = app.render(example, output)
+        except Exception as exc:  # an unrenderable output fails the judge score, loudly
+            return CheckResult(
+                scorer=scorer,
+                passed=False,
+                details={**base, "judge_error": f"render: {type(exc).__name__}: {exc}"},
+            )
+        verdict = await judge_pointwise(self.client, self.judge, content)
         details = {
             **base,
             "judge_label": verdict.label,
@@ -80,7 +88,14 @@ class PanelScorer:
         scorer = PREFIX + self.spec.name
         if output.error is not None:
             return CheckResult(scorer=scorer, passed=False, details={"reason": "system error"})
-        content = app.render(example, output)
+        try:
+            content = app.render(example, output)
+        except Exception as exc:  # an unrenderable output fails the panel score, loudly
+            return CheckResult(
+                scorer=scorer,
+                passed=False,
+                details={"judge_error": f"render: {type(exc).__name__}: {exc}"},
+            )
         verdict = await judge_with_panel(
             self.spec, self.members, self.arbiter, content, weights=self.weights, budget=self.budget
         )
@@ -94,10 +109,12 @@ class PanelScorer:
             "reason": verdict.reason,
         }
         if verdict.label is None:
+            if not verdict.escalated:  # undecided and not escalated: a failed judgement
+                return CheckResult(scorer=scorer, passed=False, details=details)
             if verdict.escalated:
                 item = enqueue(
                     self.store,
-                    f"trace:{where}",
+                    f"trace:{where}:panel:{self.spec.name}",
                     review_payload(example.id, content, verdict, f"panel {self.spec.name}"),
                     priority=1.0,
                 )

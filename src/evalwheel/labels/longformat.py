@@ -73,7 +73,7 @@ def read_labels(
         raise ValueError(f"unknown label field(s) {sorted(unknown)}; known: {', '.join(FIELDS)}")
     problems: list[str] = []
     rows: list[LabelRow] = []
-    seen: dict[tuple[str, str], tuple[int, str]] = {}
+    seen: dict[tuple[str, str, bool], tuple[int, str]] = {}
     for raw in read_rows(path, detect_format(path, fmt), ByteCounter()):
         problems.extend(f"{path}:{e.line}: {e.field}: {e.message}" for e in raw.errors)
         if raw.errors:
@@ -103,7 +103,7 @@ def read_labels(
             rationale=_text(values["rationale"]),
             adjudicated=flag or (_text(values["annotator"]) or "").lower() in ADJUDICATED_NAMES,
         )
-        key = (row.item, row.annotator)
+        key = (row.item, row.annotator, row.adjudicated)
         if key in seen and seen[key][1] != row.label:
             problems.append(
                 f"{path}:{row.line}: label: {row.annotator} already labelled {row.item} "

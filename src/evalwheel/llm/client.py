@@ -69,7 +69,10 @@ class ModelClient:
         deadline_s: float | None = None,
         backoff_initial_s: float = 0.5,
         provider: Provider | None = None,
+        tracker: BudgetTracker | None = None,
     ) -> None:
+        """``tracker`` shares one budget between clients (a system and its judges): with it,
+        ``budget`` is ignored."""
         self.spec = spec
         self.provider = provider or make_provider(spec)
         self.identity = spec.identity
@@ -80,7 +83,7 @@ class ModelClient:
             CallCache(store) if store is not None and self.cache_mode != CacheMode.OFF else None
         )
         self.price = price_for(spec, prices)
-        self.tracker = BudgetTracker(budget or Budget())
+        self.tracker = tracker or BudgetTracker(budget or Budget())
         self.deadline = time.monotonic() + deadline_s if deadline_s else None
         self.stats = CallStats()
         self._errors: Counter[str] = Counter()

@@ -31,7 +31,13 @@ def summarize(store: Store, run_id: str) -> dict[str, Any]:
                 ScoreRow.scorer,
                 ScoreRow.passed,
                 ScoreRow.value,
+                ScoreRow.error,
             ).where(ScoreRow.run_id == run_id)
+        ).all()
+        judge_details = session.execute(
+            select(ScoreRow.scorer, ScoreRow.details).where(
+                ScoreRow.run_id == run_id, ScoreRow.scorer.startswith("judge:")
+            )
         ).all()
         traces = session.execute(
             select(
@@ -48,7 +54,10 @@ def summarize(store: Store, run_id: str) -> dict[str, Any]:
     per_item: dict[tuple[str, str], list[bool]] = defaultdict(list)
     measured: dict[str, list[float]] = defaultdict(list)
     not_scored: dict[str, int] = defaultdict(int)
-    for example_id, _rep, scorer, passed, value in scores:
+    judged: dict[str, list[bool]] = defaultdict(list)  # judge scorers, system errors left out
+    for example_id, _rep, scorer, passed, value, error in scores:
+        if scorer.startswith("judge:") and passed is not None and error is None:
+            judged[scorer].append(bool(passed))
         if value is not None:
             measured[scorer].append(value)
         if passed is None:
@@ -81,7 +90,7 @@ def summarize(store: Store, run_id: str) -> dict[str, Any]:
         }
         if scorer.startswith("judge:") and plan.judges.get(scorer.removeprefix("judge:")):
             entry["corrected_pass_rate"] = _corrected(
-                store, plan.judges[scorer.removeprefix("judge:")], values
+                store, plan.judges[scorer.removeprefix("judge:")], judged[scorer], len(values)
             )
         scorers[scorer] = entry
     errors = [t for t in traces if t.error]
@@ -96,6 +105,7 @@ def summarize(store: Store, run_id: str) -> dict[str, Any]:
         "done": len(traces),
         "errors": len(errors),
         "cost_usd": sum(t.cost_usd or 0.0 for t in traces),
+        "judge_cost_usd": sum(float((d or {}).get("cost_usd") or 0.0) for _, d in judge_details),
         "tokens": {
             "input": sum(t.input_tokens for t in traces),
             "output": sum(t.output_tokens for t in traces),
@@ -107,17 +117,34 @@ def summarize(store: Store, run_id: str) -> dict[str, Any]:
     }
 
 
-def _corrected(store: Store, judge_version: str, values: list[bool]) -> dict[str, Any] | None:
+def _corrected(
+    store: Store, judge_version: str, judged: list[bool], n_total: int
+) -> dict[str, Any] | None:
     """The pass rate corrected for the judge's measured errors (TPR/TNR on its calibration's test
-    split), with a bootstrap interval over both; None when the judge was never calibrated."""
+    split), with a bootstrap interval over both; None when the judge was never calibrated.
+
+    Only items the judge actually judged are corrected; items the system failed on never reached
+    the judge and are certain failures, so they are added back as such (θ_all = θ_judged · n_j/n).
+    """
     from evalwheel.judges.registry import JudgeRegistry
     from evalwheel.stats.agreement import corrected_pass_rate
 
     calibration = JudgeRegistry(store).latest_calibration(judge_version)
     pairs = (calibration.metrics.get("test", {}).get("pass_pairs") if calibration else None) or []
-    if not pairs or not values:
+    if not pairs or not judged or not n_total:
         return None
     estimate = corrected_pass_rate(
-        sum(values), len(values), [bool(p[0]) for p in pairs], [bool(p[1]) for p in pairs]
+        sum(judged), len(judged), [bool(p[0]) for p in pairs], [bool(p[1]) for p in pairs]
     )
-    return {**estimate.model_dump(), "calibration": calibration.id if calibration else None}
+    share = len(judged) / n_total
+    scaled = {
+        k: (None if estimate.model_dump()[k] is None else estimate.model_dump()[k] * share)
+        for k in ("estimate", "ci_low", "ci_high")
+    }
+    return {
+        **estimate.model_dump(),
+        **scaled,
+        "n": n_total,
+        "judged": len(judged),
+        "calibration": calibration.id if calibration else None,
+    }

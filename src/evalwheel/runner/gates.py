@@ -29,6 +29,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from evalwheel.runner.compare import compare_runs
+from evalwheel.stats.intervals import wilson
 
 
 class GateBudget(BaseModel):
@@ -83,6 +84,12 @@ def judge(tier: str, policy: GatePolicy, summary: dict[str, Any], store: Any) ->
             reasons.append(f"{scorer}: no scores in the run")
             continue
         rate = entry["pass_rate"]
+        escalated = entry.get("not_scored", 0) if scorer.startswith("judge:") else 0
+        if escalated:
+            # A panel's escalations wait for humans; until then the gate counts them as failures
+            # instead of judging on the easy items only.
+            passes = round((rate["estimate"] or 0) * rate["n"])
+            rate = wilson(passes, rate["n"] + escalated).model_dump()
         value = rate["ci_low"] if policy.use == "ci_low" else rate["estimate"]
         ok = value is not None and value >= minimum
         checks.append(
@@ -90,6 +97,7 @@ def judge(tier: str, policy: GatePolicy, summary: dict[str, Any], store: Any) ->
                 "check": f"{scorer} {policy.use} >= {minimum}",
                 "value": value,
                 "n": rate["n"],
+                "escalated_counted_as_failures": escalated,
                 "passed": ok,
             }
         )
