@@ -168,3 +168,78 @@ thresholds = {{ "judge:scripted-quality" = 0.4 }}
         failed = cli("gate", "--tier", "merge")
         assert failed.exit_code == 1
         assert "judge:scripted-quality" in failed.stdout
+
+
+def test_panel_escalations_wait_in_the_queue_until_a_human_decides(
+    sqlite_project, tmp_path: Path
+) -> None:
+    with StubServer() as system_url, ScriptedJudgeServer() as judge_url:
+        config = sqlite_project.config_path
+        config.write_text(
+            config.read_text()
+            + judge_config(
+                judge_url,
+                name="strict",
+                extra='criteria = ["An output with flaw wrong_tag is bad."]',
+            )
+            + """
+[judges.lenient]
+model = "scripted"
+rubric = "Is the automation right for the request?"
+
+[judges.pair]
+kind = "panel"
+members = ["strict", "lenient"]
+"""
+            + f"""
+[models.stub]
+base_url = "{system_url}"
+model = "stub"
+max_retries = 0
+
+[systems.flow-stub]
+app = "flow"
+model = "stub"
+""",
+            encoding="utf-8",
+        )
+        bench = _items(tmp_path)
+        assert (
+            cli(
+                "dataset",
+                "import",
+                bench,
+                "-n",
+                "bench",
+                "-k",
+                "benchmark",
+                "--field",
+                "input=request",
+            ).exit_code
+            == 0
+        )
+        result = cli_json(
+            "run",
+            "--system",
+            "flow-stub",
+            "--dataset",
+            "bench",
+            "--scorer",
+            "judge:pair",
+            "--allow-untrusted-judge",
+        )
+        entry = result["summary"]["scorers"]["judge:pair"]
+        # The members agree on the three clean items and split on the three wrong_tag ones.
+        assert entry["pass_rate"]["n"] == 3 and entry["not_scored"] == 3
+        queue = cli_json("labels", "queue")
+        assert len(queue) == 3 and all("panel pair" in q["details"]["source"] for q in queue)
+        first = queue[0]["id"]
+        assert cli("labels", "resolve", first, "--label", "great", "-a", "ann").exit_code == 2
+        done = cli(
+            "labels", "resolve", first, "--label", "bad", "-a", "ann", "--rationale", "wrong tag"
+        )
+        assert done.exit_code == 0, done.stderr
+        assert cli("labels", "resolve", first, "--label", "bad", "-a", "ann").exit_code == 2
+        shown = cli_json("runs", "show", result["summary"]["run_id"])["scorers"]["judge:pair"]
+        assert shown["pass_rate"]["n"] == 4 and shown["not_scored"] == 2
+        assert len(cli_json("labels", "queue")) == 2

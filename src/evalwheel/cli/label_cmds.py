@@ -109,6 +109,28 @@ def review_queue(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
         out.print("the review queue is empty", highlight=False)
 
 
+@app.command("resolve")
+def resolve_review(
+    item_id: Annotated[str, typer.Argument(help="A review item id (from `labels queue`).")],
+    label: Annotated[str, typer.Option("--label", "-l", help="The human's label.")],
+    annotator: Annotated[str, typer.Option("--annotator", "-a", help="Who decided.")],
+    rationale: Annotated[str | None, typer.Option(help="Why.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Decide an escalated item: it leaves the queue and its held-back score takes your label."""
+    from evalwheel.labels.review_queue import ReviewError, resolve
+
+    with project_store() as (_, store):
+        try:
+            item = resolve(store, item_id, label, annotator, rationale)
+        except ReviewError as exc:
+            fail(str(exc))
+    if as_json:
+        emit_json(item.model_dump(mode="json"))
+    else:
+        out.print(f"{item.id} resolved: {label} by {annotator} ({item.subject})", highlight=False)
+
+
 def agreement(
     file: Annotated[
         Path, typer.Argument(help="Long-format labels: item, annotator (rater), label.")

@@ -161,12 +161,23 @@ async def judge_with_panel(
 
 
 def review_payload(
-    item_id: str, content: str, verdict: PanelVerdict, source: str
+    item_id: str,
+    content: str,
+    verdict: PanelVerdict,
+    source: str,
+    *,
+    labels: list[str] | None = None,
+    pass_labels: list[str] | None = None,
+    score: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """What a human reviewer needs: the material and every verdict with its rationale."""
+    """What a human reviewer needs (the material and every verdict with its rationale), and what
+    resolving the item needs: the label set, the passing labels and the score row to update."""
     return {
         "item": item_id,
         "source": source,
+        "labels": labels or [],
+        "pass_labels": pass_labels or [],
+        "score": score,
         "material": content,
         "reason": verdict.reason,
         "members": {n: v.model_dump() for n, v in verdict.members.items()},

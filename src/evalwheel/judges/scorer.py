@@ -115,9 +115,28 @@ class PanelScorer:
                 item = enqueue(
                     self.store,
                     f"trace:{where}:panel:{self.spec.name}",
-                    review_payload(example.id, content, verdict, f"panel {self.spec.name}"),
+                    review_payload(
+                        example.id,
+                        content,
+                        verdict,
+                        f"panel {self.spec.name}",
+                        labels=list(next(iter(self.members.values()))[0].labels),
+                        pass_labels=sorted(self.passing),
+                        score=_score_key(where, scorer),
+                    ),
                     priority=1.0,
                 )
                 details["review_item"] = item.id
             return CheckResult(scorer=scorer, passed=None, details=details)
         return CheckResult(scorer=scorer, passed=verdict.label in self.passing, details=details)
+
+
+def _score_key(where: str, scorer: str) -> dict[str, Any]:
+    run_id, _, rest = where.partition("/")
+    example_id, _, repetition = rest.rpartition("/")
+    return {
+        "run_id": run_id,
+        "example_id": example_id,
+        "repetition": int(repetition),
+        "scorer": scorer,
+    }

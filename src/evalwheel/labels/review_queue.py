@@ -48,3 +48,54 @@ def open_items(store: Store) -> list[ReviewItem]:
     return sorted(
         (i for i in items if i.status == "open"), key=lambda i: (-i.priority, i.created_at)
     )
+
+
+class ReviewError(ValueError):
+    pass
+
+
+def resolve(
+    store: Store, item_id: str, label: str, annotator: str, rationale: str | None = None
+) -> ReviewItem:
+    """A human's decision on an escalated item: the item is closed with the decision, and the
+    score it was holding back (a panel's, in a run) gets the human's label, so aggregates and
+    gates count it from now on."""
+    from evalwheel.store.tables import ScoreRow
+
+    now = datetime.now(UTC)
+    with store.write() as session:
+        row = session.get(RecordRow, (REVIEW, item_id))
+        if row is None:
+            raise ReviewError(f"no review item {item_id!r}")
+        item = ReviewItem.model_validate(row.payload)
+        if item.status != "open":
+            raise ReviewError(f"{item_id} is already {item.status}: {item.resolution}")
+        labels = item.details.get("labels") or []
+        if labels and label not in labels:
+            raise ReviewError(f"label {label!r} is not one of {labels}")
+        key = item.details.get("score")
+        if isinstance(key, dict):
+            score = session.get(
+                ScoreRow, (key["run_id"], key["example_id"], key["repetition"], key["scorer"])
+            )
+            if score is not None:
+                passing = item.details.get("pass_labels") or []
+                score.passed = label in passing
+                score.label = label
+                score.explanation = rationale
+                score.details = {
+                    **(score.details or {}),
+                    "judge_label": label,
+                    "decided_by": "human",
+                    "resolved_by": annotator,
+                }
+        item.status = "resolved"
+        item.resolution = {
+            "label": label,
+            "annotator": annotator,
+            "rationale": rationale,
+            "at": now.isoformat(),
+        }
+        row.payload = item.model_dump(mode="json")
+        row.updated_at = now
+    return item
