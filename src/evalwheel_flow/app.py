@@ -18,6 +18,7 @@ from evalwheel_flow.catalog import load_catalog
 from evalwheel_flow.equivalence import check_equivalence
 from evalwheel_flow.scoring import score
 from evalwheel_flow.similarity import similarity
+from evalwheel_flow.simulation_summary import simulate_summary
 from evalwheel_flow.validator import BUCKETS, validate
 from evalwheel_flow.workflow import Workflow
 
@@ -142,8 +143,9 @@ class FlowApp:
         return results
 
     def render(self, example: Example, output: AppOutput) -> str:
-        """The request, the workflow in its compact form, and the validator's findings (a judge
-        should not have to re-derive what a deterministic check already knows)."""
+        """The request, the workflow in its compact form, the validator's findings and what the
+        workflow does on simulated events (a judge should not have to re-derive what a
+        deterministic check already knows)."""
         lines = [f"Merchant request: {example.input}"]
         artifact = output.artifact
         is_workflow = isinstance(artifact, dict) and "root" in artifact
@@ -159,6 +161,10 @@ class FlowApp:
             lines.append(
                 "Validator: " + ("; ".join(findings) if findings else "no errors or warnings")
             )
+            try:
+                lines.append("Simulator: " + simulate_summary(workflow, load_catalog()))
+            except Exception as exc:  # the summary is a hint; a broken workflow says why instead
+                lines.append(f"Simulator: could not run ({type(exc).__name__}: {exc})")
         elif isinstance(artifact, dict):
             lines.append(f"Agent said: {artifact.get('question') or artifact.get('message')}")
         if output.error:
