@@ -24,6 +24,12 @@ def _signature(effect: dict) -> str:
     return f"{effect.get('action')}({shown})"
 
 
+def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Most frequent first, ties by name: the same text in every process (the judge's prompt, and
+    so the call cache key, depend on it)."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def simulate_summary(workflow: Workflow, catalog: Catalog | None = None) -> str:
     catalog = catalog or load_catalog()
     events = build_suite(workflow, workflow, catalog)
@@ -34,14 +40,14 @@ def simulate_summary(workflow: Workflow, catalog: Catalog | None = None) -> str:
     errors = Counter(r.error for r in results if r.error)
     kinds: Counter[str] = Counter()
     for r in acted:
-        for signature in {_signature(e) for e in r.effects}:
+        for signature in sorted({_signature(e) for e in r.effects}):
             kinds[signature] += 1
     trigger = events[0].trigger.rsplit("::", 1)[-1]
     parts = [f"{len(events)} generated {trigger} events; actions ran on {len(acted)}"]
     if kinds:
         parts.append(
             "effects: "
-            + "; ".join(f"{sig} on {n}" for sig, n in kinds.most_common(MAX_KINDS))
+            + "; ".join(f"{sig} on {n}" for sig, n in _ranked(kinds)[:MAX_KINDS])
             + ("; …" if len(kinds) > MAX_KINDS else "")
         )
     if errors:

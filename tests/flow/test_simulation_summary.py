@@ -48,3 +48,34 @@ def test_render_includes_validator_and_simulator() -> None:
     row = _golden(1)[0]
     text = APP.render(Example(id="x", input=row["input"]), AppOutput(artifact=row["output"]))
     assert "Validator: no errors or warnings" in text and "Simulator: " in text
+
+
+def test_rendering_is_the_same_in_every_process() -> None:
+    """The judge's prompt (and so its call-cache key) must not depend on string hash seeds."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import json, hashlib\n"
+        "from evalwheel_flow import DATA_DIR\n"
+        "from evalwheel_flow.app import APP\n"
+        "from evalwheel.core.example import Example\n"
+        "from evalwheel.apps.interface import AppOutput\n"
+        "h = hashlib.sha256()\n"
+        "for line in list(open(DATA_DIR / 'golden.jsonl'))[:40]:\n"
+        "    row = json.loads(line)\n"
+        "    h.update(APP.render(Example(id='x', input=row['input']), AppOutput(artifact=row['output'])).encode())\n"
+        "print(h.hexdigest())\n"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
