@@ -86,6 +86,10 @@ def _cost(verdicts: dict[str, JudgeVerdict]) -> dict[str, float]:
     }
 
 
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{round(value, 3) + 0.0:.3f}"
+
+
 def promotion(metrics: dict[str, Any], gate: PromotionGate) -> tuple[bool, list[str]]:
     reasons = []
     n = metrics.get("n_items", 0)
@@ -97,8 +101,7 @@ def promotion(metrics: dict[str, Any], gate: PromotionGate) -> tuple[bool, list[
     value = kappa.get("ci_low") if gate.use_ci_low else kappa.get("estimate")
     if value is None or value < gate.target_kappa:
         which = "lower bound of test kappa" if gate.use_ci_low else "test kappa"
-        shown = "n/a" if value is None else f"{value:.3f}"
-        reasons.append(f"{which} vs the reference {shown} < {gate.target_kappa}")
+        reasons.append(f"{which} vs the reference {_fmt(value)} < {gate.target_kappa}")
     if gate.ceiling_share > 0:
         ceiling = metrics.get("ceiling", {})
         human, judge = ceiling.get("human_kappa"), ceiling.get("judge_kappa_vs_humans")
@@ -108,10 +111,9 @@ def promotion(metrics: dict[str, Any], gate: PromotionGate) -> tuple[bool, list[
                 "--ceiling-share 0 skips this check)"
             )
         elif judge is None or judge < gate.ceiling_share * human:
-            shown = "n/a" if judge is None else f"{judge:.3f}"
             reasons.append(
-                f"judge-vs-human kappa {shown} < {gate.ceiling_share:g} × human-human kappa "
-                f"{human:.3f} = {gate.ceiling_share * human:.3f}"
+                f"judge-vs-human kappa {_fmt(judge)} < {gate.ceiling_share:g} × human-human "
+                f"kappa {_fmt(human)} = {_fmt(gate.ceiling_share * human)}"
             )
     return not reasons, reasons
 
