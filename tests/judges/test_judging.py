@@ -202,3 +202,25 @@ def test_panel_calls_the_arbiter_only_on_disagreement_then_escalates() -> None:
     assert (agree.label, agree.decided_by, calls) == ("good", "agreement", 0)
     assert (split.label, split.decided_by) == ("bad", "arbiter")
     assert stuck.label is None and stuck.escalated and "arbiter failed" in (stuck.reason or "")
+
+
+def test_the_review_queue_share_caps_escalations() -> None:
+    from evalwheel.judges.panel import PanelBudget
+
+    spec = PanelSpec(name="panel", members=["a", "b"], max_escalations=1)
+    a = Judge(name="a", model="fake", rubric="r")
+    budget = PanelBudget(None, None)
+
+    async def go():
+        outcomes = []
+        for _ in range(2):
+            members = {
+                "a": (a, fake_client(lambda t: "good")),
+                "b": (a, fake_client(lambda t: "bad")),
+            }
+            outcomes.append(await judge_with_panel(spec, members, None, "m", budget=budget))
+        return outcomes
+
+    first, second = asyncio.run(go())
+    assert first.escalated and first.decided_by == "escalated"
+    assert not second.escalated and "share (1) is used up" in (second.reason or "")

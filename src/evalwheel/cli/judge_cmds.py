@@ -264,7 +264,9 @@ def calibrate(
         except (LookupError, JudgeConfigError) as exc:
             fail(str(exc))
         if isinstance(spec, PanelSpec):
-            _measure_panel(project, store, spec, golden, fractions, seed, limit, options, as_json)
+            _measure_panel(
+                project, store, spec, golden, fractions, seed, limit, options, as_json, budget_usd
+            )
             return
         configured = resolve_single(project, judge_name)
         try:
@@ -607,6 +609,7 @@ def _measure_panel(
     limit: int | None,
     options: Any,
     as_json: bool,
+    budget_usd: float | None = None,
 ) -> None:
     """A panel is not optimised as a whole (calibrate its members); it is measured on the golden
     test split: each member's agreement and cost beside the panel's."""
@@ -619,9 +622,13 @@ def _measure_panel(
     first = next(iter(members.values()))
     golden_set = _golden(store, golden, first, fractions, seed, limit)
     test = golden_set.split("test")
+    from evalwheel.llm.budget import Budget, BudgetTracker
+
+    tracker = BudgetTracker(Budget(usd=budget_usd))
     clients: dict[str, Any] = {}
     for judge in [*members.values(), *([arbiter] if arbiter else [])]:
-        clients.setdefault(judge.model, judge_client(project, store, judge.model))
+        if judge.model not in clients:
+            clients[judge.model] = judge_client(project, store, judge.model, tracker=tracker)
     everyone = [*members.values(), *([arbiter] if arbiter else [])]
     if len({(tuple(j.labels), j.passing) for j in everyone}) > 1:
         fail(f"panel {spec.name!r}: members and arbiter must share one label set and pass labels")
@@ -657,7 +664,12 @@ def _measure_panel(
                     on_item=lambda: bar.advance(task),
                 )
 
-    result = asyncio.run(go())
+    from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded
+
+    try:
+        result = asyncio.run(go())
+    except (BudgetExceeded, DeadlineExceeded) as exc:
+        fail(f"panel {spec.name}: stopped by the budget ({exc}); finished calls are cached")
     if as_json:
         emit_json(result)
         return

@@ -15,6 +15,7 @@ installed applications ship (``flow-quality`` for Flow), the same way systems ar
     aggregation = "majority"              # unanimous | weighted (by calibrated kappa)
     arbiter = "strict-big"                # called only when members disagree
     escalate = true                       # what stays uncertain goes to the review queue
+    max_escalations = 50                  # …up to this many per run; beyond, undecided fails
     budget_usd = 2.0
 """
 
@@ -47,6 +48,9 @@ class PanelSpec(BaseModel):
     )
     budget_usd: float | None = Field(default=None, ge=0)
     budget_tokens: int | None = Field(default=None, ge=0)
+    max_escalations: int | None = Field(
+        default=None, ge=0, description="the human queue's share: beyond it, undecided fails"
+    )
 
 
 def app_judges() -> dict[str, dict[str, Any]]:

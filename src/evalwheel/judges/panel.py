@@ -42,6 +42,7 @@ class PanelBudget:
         self.usd, self.tokens = usd, tokens
         self.spent_usd = 0.0
         self.spent_tokens = 0
+        self.escalations = 0
 
     def add(self, verdict: JudgeVerdict) -> None:
         self.spent_usd += verdict.cost_usd
@@ -148,12 +149,18 @@ async def judge_with_panel(
         why = f"{why}; arbiter failed: {arbitration.error}"
     elif arbiter is not None:
         why = f"{why}; panel budget spent, arbiter skipped"
+    escalate = spec.escalate and (
+        spec.max_escalations is None or budget.escalations < spec.max_escalations
+    )
+    if spec.escalate and not escalate:
+        why = f"{why}; the review queue's share ({spec.max_escalations}) is used up"
+    budget.escalations += escalate
     return PanelVerdict(
         label=None,
-        decided_by="escalated" if spec.escalate else "undecided",
+        decided_by="escalated" if escalate else "undecided",
         members=verdicts,
         arbiter=arbitration,
-        escalated=spec.escalate,
+        escalated=escalate,
         reason=why,
         cost_usd=cost,
         tokens=tokens,
