@@ -34,45 +34,42 @@ def _items(tmp_path: Path) -> Path:
     return write_jsonl(tmp_path / "bench.jsonl", rows)
 
 
-def test_judge_scores_in_a_run_and_the_merge_gate(sqlite_project, tmp_path: Path) -> None:
-    with StubServer() as system_url, ScriptedJudgeServer() as judge_url:
-        config = sqlite_project.config_path
-        config.write_text(
-            config.read_text()
-            + judge_config(judge_url, extra='criteria = ["An output with flaw wrong_tag is bad."]')
-            + f"""
+def _import_items(tmp_path: Path) -> None:
+    command = ("dataset", "import", _items(tmp_path), "-n", "bench", "-k", "benchmark")
+    assert cli(*command, "--field", "input=request").exit_code == 0
+
+
+def _stub_system(url: str) -> str:
+    """A Flow system whose model is the stub server (items carry its replies)."""
+    return f"""
 [models.stub]
-base_url = "{system_url}"
+base_url = "{url}"
 model = "stub"
 max_retries = 0
 
 [systems.flow-stub]
 app = "flow"
 model = "stub"
+"""
 
+
+def test_judge_scores_in_a_run_and_the_merge_gate(sqlite_project, tmp_path: Path) -> None:
+    with StubServer() as system_url, ScriptedJudgeServer() as judge_url:
+        config = sqlite_project.config_path
+        config.write_text(
+            config.read_text()
+            + judge_config(judge_url, extra='criteria = ["An output with flaw wrong_tag is bad."]')
+            + _stub_system(system_url)
+            + """
 [gates.merge]
 system = "flow-stub"
 dataset = "bench"
 judges = ["scripted-quality"]
-thresholds = {{ "judge:scripted-quality" = 0.4 }}
+thresholds = { "judge:scripted-quality" = 0.4 }
 """,
             encoding="utf-8",
         )
-        bench = _items(tmp_path)
-        assert (
-            cli(
-                "dataset",
-                "import",
-                bench,
-                "-n",
-                "bench",
-                "-k",
-                "benchmark",
-                "--field",
-                "input=request",
-            ).exit_code
-            == 0
-        )
+        _import_items(tmp_path)
         refused = cli(
             "run",
             "--system",
@@ -191,33 +188,10 @@ rubric = "Is the automation right for the request?"
 kind = "panel"
 members = ["strict", "lenient"]
 """
-            + f"""
-[models.stub]
-base_url = "{system_url}"
-model = "stub"
-max_retries = 0
-
-[systems.flow-stub]
-app = "flow"
-model = "stub"
-""",
+            + _stub_system(system_url),
             encoding="utf-8",
         )
-        bench = _items(tmp_path)
-        assert (
-            cli(
-                "dataset",
-                "import",
-                bench,
-                "-n",
-                "bench",
-                "-k",
-                "benchmark",
-                "--field",
-                "input=request",
-            ).exit_code
-            == 0
-        )
+        _import_items(tmp_path)
         result = cli_json(
             "run",
             "--system",

@@ -165,10 +165,10 @@ def _evaluate(project: Project, store: Store, app: App, dataset: str, items: int
 def _calibrate(project: Project, store: Store, n_items: int) -> None:
     """Import the shipped human labels and calibrate the application's judge on a stratified subset
     of its golden set, with one improvement round (the full command is ``evalwheel calibrate``)."""
-    from evalwheel.judges.calibrate import CalibrationOptions, calibrate, kappa_trail
+    from evalwheel.cli.judge_cmds import calibrate_and_record, fmt_kappa
+    from evalwheel.judges.calibrate import CalibrationOptions, kappa_trail
     from evalwheel.judges.config import app_judges, resolve_single
     from evalwheel.judges.golden import load_golden
-    from evalwheel.judges.registry import record_calibration
     from evalwheel.labels.longformat import read_labels
     from evalwheel.labels.repository import LabelRepository
 
@@ -190,38 +190,21 @@ def _calibrate(project: Project, store: Store, n_items: int) -> None:
                 "items: baseline, one improvement round, then the test split"
             )
 
-            async def go(judge=judge, golden=golden, options=options):  # -> (Judge, Calibration)
-                async with ModelClient(builtin_models()["local"], store=store) as client:
-                    with progress_bar() as bar:
-
-                        def phase(what: str, total: int):
-                            task = bar.add_task(what, total=total)
-                            return lambda: bar.advance(task)
-
-                        return await calibrate(judge, golden, client, options, progress=phase)
-
             started = time.perf_counter()
-            result = asyncio.run(go())
-            calibration = result.calibration
-            record_calibration(
-                store, configured, judge, result.judge, calibration, result.candidates
-            )
+            calibration = calibrate_and_record(
+                project, store, configured, judge, golden, options
+            ).calibration
             test = calibration.metrics["test"]
-            kappa = test["vs_reference"]["cohen_kappa"] or {}
+            kappa = fmt_kappa(test["vs_reference"]["cohen_kappa"])
             ceiling = test["ceiling"]["human_kappa"]
             trail = " → ".join("n/a" if k is None else f"{k:.2f}" for k in kappa_trail(calibration))
-            estimate = kappa.get("estimate")
-            shown = "n/a" if estimate is None else f"{round(estimate, 3) + 0.0:.3f}"
-            if kappa.get("ci_low") is not None:
-                low, high = (round(kappa[k], 3) + 0.0 for k in ("ci_low", "ci_high"))
-                shown += f" 95% CI [{low:.3f}, {high:.3f}]"
             gate = (
                 "TRUSTED"
                 if calibration.trusted
                 else "not trusted (" + "; ".join(calibration.gate["reasons"]) + ")"
             )
             out.print(
-                f"judge {judge.name}: dev kappa {trail}; test kappa vs adjudicated {shown} "
+                f"judge {judge.name}: dev kappa {trail}; test kappa vs adjudicated {kappa} "
                 f"n={test['n_items']} ({test['n_errors']} judge errors); human ceiling "
                 f"{'n/a' if ceiling is None else f'{ceiling:.3f}'}; {gate}; "
                 f"{time.perf_counter() - started:.0f} s. Details: evalwheel judge show {judge.name}",

@@ -88,7 +88,6 @@ def list_judges(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
                 )
                 continue
             used = pinned(store, judge)
-            latest = registry.latest_calibration(used.version)
             rows.append(
                 {
                     "name": name,
@@ -97,11 +96,7 @@ def list_judges(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
                     "version": used.version,
                     "calibrated_from": judge.version if used.version != judge.version else None,
                     "trusted": registry.trusted(used.version),
-                    "test_kappa": (
-                        latest.metrics.get("test", {}).get("vs_reference", {}).get("cohen_kappa")
-                        if latest
-                        else None
-                    ),
+                    "test_kappa": registry.calibrated_kappa(used.version),
                 }
             )
     if as_json:
@@ -117,7 +112,7 @@ def list_judges(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
             )
         else:
             kappa = r["test_kappa"]
-            k = f"test kappa {_k(kappa)}" if kappa else "not calibrated"
+            k = f"test kappa {fmt_kappa(kappa)}" if kappa else "not calibrated"
             out.print(
                 f"{r['name']:24} {r['version'][:12]} {r['model']:12} {'TRUSTED' if r['trusted'] else 'untrusted'}  {k}",
                 highlight=False,
@@ -237,11 +232,9 @@ def calibrate(
 ) -> None:
     """Measure a judge against human labels beside the human ceiling, improve it on train, select on
     dev, report once on test, and promote it if it passes the gate. Exit 1 when not promoted."""
-    from evalwheel.judges.calibrate import CalibrationOptions, CalibrationStopped, PromotionGate
-    from evalwheel.judges.calibrate import calibrate as run_calibration
-    from evalwheel.judges.config import JudgeConfigError, require_pointwise, resolve_single
-    from evalwheel.judges.registry import record_calibration
-    from evalwheel.llm.budget import Budget, BudgetTracker
+    from evalwheel.judges.calibrate import CalibrationOptions, PromotionGate
+    from evalwheel.judges.config import JudgeConfigError, PanelSpec, require_pointwise
+    from evalwheel.judges.registry import pinned
 
     fractions = _fractions(split)
     try:
@@ -257,23 +250,26 @@ def calibrate(
     except ValueError as exc:
         fail(str(exc))
     with project_store() as (project, store):
-        from evalwheel.judges.config import PanelSpec, resolve_judge
-
-        try:
-            spec = resolve_judge(project, judge_name)
-        except (LookupError, JudgeConfigError) as exc:
-            fail(str(exc))
-        if isinstance(spec, PanelSpec):
+        configured = _resolve(project, judge_name)
+        if isinstance(configured, PanelSpec):
             _measure_panel(
-                project, store, spec, golden, fractions, seed, limit, options, as_json, budget_usd
+                project,
+                store,
+                configured,
+                golden,
+                fractions,
+                seed,
+                limit,
+                options,
+                as_json,
+                budget_usd,
             )
             return
-        configured = resolve_single(project, judge_name)
         try:
             require_pointwise(configured, "calibration")
         except JudgeConfigError as exc:
             fail(str(exc))
-        judge = load_judge(project, store, judge_name)
+        judge = pinned(store, configured)
         golden_set = _golden(store, golden, judge, fractions, seed, limit)
         from evalwheel.judges.golden import summary
 
@@ -282,48 +278,18 @@ def calibrate(
             f"golden {s['ref']}: {s['items']} items, annotators {', '.join(s['annotators']) or '(adjudicated only)'}; "
             f"train/dev/test {s['splits']['train']}/{s['splits']['dev']}/{s['splits']['test']}"
         )
-        tracker = BudgetTracker(Budget(usd=budget_usd))  # one budget for judge and rewriter
-        client = judge_client(project, store, judge.model, tracker=tracker)
-        rewrite = (
-            judge_client(project, store, optimiser_model, tracker=tracker)
-            if optimiser_model
-            else None
+        result = calibrate_and_record(
+            project,
+            store,
+            configured,
+            judge,
+            golden_set,
+            options,
+            budget_usd=budget_usd,
+            optimiser_model=optimiser_model,
+            log=_log_iteration,
         )
-
-        def log(entry: dict[str, Any]) -> None:
-            k = entry.get("dev_kappa")
-            info(
-                f"  [{entry['iteration']}] {entry['optimiser']:10} dev kappa "
-                f"{'n/a' if k is None else f'{k:.3f}'}  {entry['version'][:12]}  {entry.get('origin') or ''}"
-            )
-
-        async def go():
-            async with AsyncExitStack() as stack:
-                await stack.enter_async_context(client)
-                if rewrite is not None:
-                    await stack.enter_async_context(rewrite)
-                with progress_bar() as bar:
-
-                    def phase(what: str, total: int):
-                        task = bar.add_task(what, total=total)
-                        return lambda: bar.advance(task)
-
-                    return await run_calibration(
-                        judge,
-                        golden_set,
-                        client,
-                        options,
-                        optimiser_client=rewrite,
-                        progress=phase,
-                        log=log,
-                    )
-
-        try:
-            result = asyncio.run(go())
-        except (ValueError, CalibrationStopped) as exc:
-            fail(str(exc))
         chosen, calibration = result.judge, result.calibration
-        record_calibration(store, configured, judge, chosen, calibration, result.candidates)
     if as_json:
         emit_json(
             {
@@ -338,7 +304,71 @@ def calibrate(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
-def _k(entry: dict[str, Any] | None) -> str:
+def _log_iteration(entry: dict[str, Any]) -> None:
+    k = entry.get("dev_kappa")
+    info(
+        f"  [{entry['iteration']}] {entry['optimiser']:10} dev kappa "
+        f"{'n/a' if k is None else f'{k:.3f}'}  {entry['version'][:12]}  {entry.get('origin') or ''}"
+    )
+
+
+def calibrate_and_record(
+    project: Project,
+    store: Store,
+    configured: Judge,
+    judge: Judge,
+    golden_set: Any,
+    options: Any,
+    *,
+    budget_usd: float | None = None,
+    optimiser_model: str | None = None,
+    log: Any = None,
+):  # -> CalibrationResult
+    """Run the calibration loop from ``judge`` (the configured judge or its pin) with progress,
+    then store every version, the calibration and the pin (``evalwheel calibrate`` and the demo)."""
+    from evalwheel.judges.calibrate import CalibrationStopped, calibrate
+    from evalwheel.judges.registry import record_calibration
+    from evalwheel.llm.budget import Budget, BudgetTracker
+
+    tracker = BudgetTracker(Budget(usd=budget_usd))  # one budget for judge and rewriter
+    client = judge_client(project, store, judge.model, tracker=tracker)
+    rewrite = (
+        judge_client(project, store, optimiser_model, tracker=tracker) if optimiser_model else None
+    )
+
+    async def go():  # -> CalibrationResult
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(client)
+            if rewrite is not None:
+                await stack.enter_async_context(rewrite)
+            with progress_bar() as bar:
+
+                def phase(what: str, total: int):
+                    task = bar.add_task(what, total=total)
+                    return lambda: bar.advance(task)
+
+                return await calibrate(
+                    judge,
+                    golden_set,
+                    client,
+                    options,
+                    optimiser_client=rewrite,
+                    progress=phase,
+                    log=log,
+                )
+
+    try:
+        result = asyncio.run(go())
+    except (ValueError, CalibrationStopped) as exc:
+        fail(str(exc))
+    record_calibration(
+        store, configured, judge, result.judge, result.calibration, result.candidates
+    )
+    return result
+
+
+def fmt_kappa(entry: dict[str, Any] | None) -> str:
+    """``0.612 [0.501, 0.712]``, or ``n/a``."""
     if not entry or entry.get("estimate") is None:
         return "n/a"
     low, high = entry.get("ci_low"), entry.get("ci_high")
@@ -366,19 +396,19 @@ def print_calibration(calibration) -> None:  # Calibration
     )
     ref = test["vs_reference"]
     out.print(
-        f"test (n={test['n_items']}, judge errors {test['n_errors']}): kappa vs reference {_k(ref.get('cohen_kappa'))}, "
+        f"test (n={test['n_items']}, judge errors {test['n_errors']}): kappa vs reference {fmt_kappa(ref.get('cohen_kappa'))}, "
         f"raw agreement {ref.get('raw_agreement') if ref.get('raw_agreement') is None else round(ref['raw_agreement'], 3)}, "
-        f"AC1 {_k(ref.get('gwet_ac1'))}, TPR {ref.get('tpr')}, TNR {ref.get('tnr')}",
+        f"AC1 {fmt_kappa(ref.get('gwet_ac1'))}, TPR {ref.get('tpr')}, TNR {ref.get('tnr')}",
         highlight=False,
     )
     for human, stats in test["vs_humans"].items():
         out.print(
-            f"  judge vs {human:16} kappa {_k(stats.get('cohen_kappa'))} (n={stats['n']})",
+            f"  judge vs {human:16} kappa {fmt_kappa(stats.get('cohen_kappa'))} (n={stats['n']})",
             highlight=False,
         )
     for pair, stats in test["human_pairs"].items():
         out.print(
-            f"  human ceiling {pair:18} kappa {_k(stats.get('cohen_kappa'))} (n={stats['n']})",
+            f"  human ceiling {pair:18} kappa {fmt_kappa(stats.get('cohen_kappa'))} (n={stats['n']})",
             highlight=False,
         )
     c = test["ceiling"]
@@ -473,9 +503,7 @@ def drift(
                 f"drift check incomplete: {report.errors} of {report.n + report.errors} re-scored "
                 "items got no verdict (is the endpoint up?); nothing recorded"
             )
-        from evalwheel.judges.registry import JudgeRegistry as _Registry
-
-        _Registry(store).save_drift(judge.version, report.model_dump(mode="json"))
+        JudgeRegistry(store).save_drift(judge.version, report.model_dump(mode="json"))
     if as_json:
         emit_json(report)
     else:
@@ -492,56 +520,30 @@ def drift(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
-def build_judge_scorers(
+def pin_judges(
     project: Project,
     store: Store,
     names: list[str],
     *,
     allow_untrusted: bool = False,
-    pinned_versions: dict[str, str] | None = None,
     app_name: str | None = None,
-    tracker: Any = None,
-) -> tuple[dict[str, Any], dict[str, str], list[Any]]:
-    """(scorers by name, judge versions for the run plan, clients to close) for ``judge:NAME``
-    scorers. Untrusted judges are refused unless allowed; on resume, ``pinned_versions`` (the
-    run's plan) fixes every judge, panel member and arbiter to the version the run started with.
-    ``tracker`` is the run's budget, shared with the system's client."""
-    from evalwheel.judges.config import (
-        JudgeConfigError,
-        PanelSpec,
-        require_pointwise,
-        resolve_judge,
-    )
-    from evalwheel.judges.registry import JudgeRegistry, UntrustedJudge, pinned
-    from evalwheel.judges.scorer import JudgeScorer, PanelScorer
+) -> dict[str, str]:
+    """The judge versions a new run will use, for its plan: ``NAME`` for a judge, ``NAME/MEMBER``
+    and ``NAME/arbiter`` for a panel's. Each must be trusted (unless allowed), pointwise, and
+    calibrated on this run's application's rendering when it names one."""
+    from evalwheel.judges.config import JudgeConfigError, PanelSpec, require_pointwise
+    from evalwheel.judges.panel import PanelConfigError, check_shared_labels
+    from evalwheel.judges.registry import JudgeRegistry, UntrustedJudge
 
     registry = JudgeRegistry(store)
-    clients: dict[str, Any] = {}
     versions: dict[str, str] = {}
 
-    def client_for(model: str):
-        if model not in clients:
-            clients[model] = judge_client(project, store, model, tracker=tracker)
-        return clients[model]
-
     def single(name: str, key: str) -> Judge:
-        if pinned_versions and key in pinned_versions:
-            judge = registry.get(pinned_versions[key]).model_copy(update={"name": name})
-        else:
-            try:
-                spec = resolve_judge(project, name)
-            except (LookupError, JudgeConfigError) as exc:
-                fail(str(exc))
-            if isinstance(spec, PanelSpec):
-                fail(f"{name!r} is a panel, not a single judge")
-            judge = pinned(store, spec)
-            try:
-                registry.require_trusted(judge, allow_untrusted)
-            except UntrustedJudge as exc:
-                fail(str(exc))
+        judge = load_judge(project, store, name)
         try:
+            registry.require_trusted(judge, allow_untrusted)
             require_pointwise(judge, "a run")
-        except JudgeConfigError as exc:
+        except (UntrustedJudge, JudgeConfigError) as exc:
             fail(str(exc))
         if judge.app is not None and app_name is not None and judge.app != app_name:
             fail(
@@ -552,51 +554,68 @@ def build_judge_scorers(
         versions[key] = judge.version
         return judge
 
-    scorers: dict[str, Any] = {}
     for name in names:
+        spec = _resolve(project, name)
+        if not isinstance(spec, PanelSpec):
+            single(name, name)
+            continue
+        everyone = [single(m, f"{name}/{m}") for m in spec.members]
+        if spec.arbiter:
+            everyone.append(single(spec.arbiter, f"{name}/arbiter"))
         try:
-            spec = resolve_judge(project, name)
-        except (LookupError, JudgeConfigError) as exc:
-            if not (pinned_versions and name in pinned_versions):
-                fail(str(exc))
-            spec = None
-        if isinstance(spec, PanelSpec):
-            members = {m: single(m, f"{name}/{m}") for m in spec.members}
-            arbiter = single(spec.arbiter, f"{name}/arbiter") if spec.arbiter else None
-            everyone = [*members.values(), *([arbiter] if arbiter else [])]
-            if len({(tuple(j.labels), j.passing) for j in everyone}) > 1:
-                fail(
-                    f"panel {name!r}: members and arbiter must share one label set and pass labels"
-                )
-            weights: dict[str, float] = {}
-            for m, judge in members.items():
-                calibration = registry.latest_calibration(judge.version)
-                kappa = (
-                    (calibration.metrics.get("test", {}).get("vs_reference") or {}).get(
-                        "cohen_kappa"
-                    )
-                    if calibration
-                    else None
-                )
-                if kappa is None or kappa.get("estimate") is None:
-                    if spec.aggregation == "weighted":
-                        fail(
-                            f"panel {name!r} weighs members by calibrated kappa, and {m!r} has "
-                            "no calibration: run `evalwheel calibrate` on it first"
-                        )
-                    continue
-                weights[m] = float(kappa["estimate"])
-            scorers[name] = PanelScorer(
-                spec,
-                {m: (j, client_for(j.model)) for m, j in members.items()},
-                (arbiter, client_for(arbiter.model)) if arbiter else None,
-                weights,
-                store,
-            )
-        else:
-            judge = single(name, name)
-            scorers[name] = JudgeScorer(name, judge, client_for(judge.model))
-    return scorers, versions, list(clients.values())
+            check_shared_labels(name, everyone)
+        except PanelConfigError as exc:
+            fail(str(exc))
+    return versions
+
+
+def build_judge_scorers(
+    project: Project, store: Store, versions: dict[str, str], *, tracker: Any = None
+) -> tuple[dict[str, Any], list[Any]]:
+    """(scorers by name, clients to close) for the judge versions a run's plan pinned (see
+    ``pin_judges``), so a resumed run judges with exactly the versions it started with.
+    ``tracker`` is the run's budget, shared with the system's client."""
+    from evalwheel.judges.config import PanelSpec
+    from evalwheel.judges.panel import PanelConfigError, member_weights
+    from evalwheel.judges.registry import JudgeRegistry
+    from evalwheel.judges.scorer import JudgeScorer, PanelScorer
+
+    registry = JudgeRegistry(store)
+    clients: dict[str, Any] = {}
+
+    def pinned_judge(name: str, key: str) -> tuple[Judge, Any]:
+        if key not in versions:
+            fail(f"{key} is not among the judges this run pinned: was its panel changed?")
+        judge = registry.get(versions[key]).model_copy(update={"name": name})
+        if judge.model not in clients:
+            clients[judge.model] = judge_client(project, store, judge.model, tracker=tracker)
+        return judge, clients[judge.model]
+
+    scorers: dict[str, Any] = {}
+    for name in sorted({key.split("/")[0] for key in versions}):
+        if name in versions:
+            scorers[name] = JudgeScorer(name, *pinned_judge(name, name))
+            continue
+        spec = _resolve(project, name)
+        if not isinstance(spec, PanelSpec):
+            fail(f"the run pinned {name!r} as a panel; it is no longer one")
+        members = {m: pinned_judge(m, f"{name}/{m}") for m in spec.members}
+        arbiter = pinned_judge(spec.arbiter, f"{name}/arbiter") if spec.arbiter else None
+        try:
+            weights = member_weights(spec, {m: j for m, (j, _) in members.items()}, registry)
+        except PanelConfigError as exc:
+            fail(str(exc))
+        scorers[name] = PanelScorer(spec, members, arbiter, weights, store)
+    return scorers, list(clients.values())
+
+
+def _resolve(project: Project, name: str):  # -> Judge | PanelSpec
+    from evalwheel.judges.config import JudgeConfigError, resolve_judge
+
+    try:
+        return resolve_judge(project, name)
+    except (LookupError, JudgeConfigError) as exc:
+        fail(str(exc))
 
 
 def _measure_panel(
@@ -613,8 +632,11 @@ def _measure_panel(
 ) -> None:
     """A panel is not optimised as a whole (calibrate its members); it is measured on the golden
     test split: each member's agreement and cost beside the panel's."""
+    from evalwheel.judges.panel import PanelConfigError, check_shared_labels, member_weights
     from evalwheel.judges.panel_eval import evaluate_panel
     from evalwheel.judges.registry import JudgeRegistry
+    from evalwheel.llm.budget import Budget, BudgetTracker
+    from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded
 
     registry = JudgeRegistry(store)
     members = {m: load_judge(project, store, m) for m in spec.members}
@@ -622,29 +644,16 @@ def _measure_panel(
     first = next(iter(members.values()))
     golden_set = _golden(store, golden, first, fractions, seed, limit)
     test = golden_set.split("test")
-    from evalwheel.llm.budget import Budget, BudgetTracker
-
     tracker = BudgetTracker(Budget(usd=budget_usd))
     clients: dict[str, Any] = {}
     for judge in [*members.values(), *([arbiter] if arbiter else [])]:
         if judge.model not in clients:
             clients[judge.model] = judge_client(project, store, judge.model, tracker=tracker)
-    everyone = [*members.values(), *([arbiter] if arbiter else [])]
-    if len({(tuple(j.labels), j.passing) for j in everyone}) > 1:
-        fail(f"panel {spec.name!r}: members and arbiter must share one label set and pass labels")
-    weights: dict[str, float] = {}
-    for name, judge in members.items():
-        calibration = registry.latest_calibration(judge.version)
-        kappa = (
-            (calibration.metrics.get("test", {}).get("vs_reference") or {}).get("cohen_kappa")
-            if calibration
-            else None
-        )
-        if kappa is None or kappa.get("estimate") is None:
-            if spec.aggregation == "weighted":
-                fail(f"panel {spec.name!r} weighs members by calibrated kappa; {name!r} has none")
-            continue
-        weights[name] = float(kappa["estimate"])
+    try:
+        check_shared_labels(spec.name, [*members.values(), *([arbiter] if arbiter else [])])
+        weights = member_weights(spec, members, registry)
+    except PanelConfigError as exc:
+        fail(str(exc))
 
     async def go():
         async with AsyncExitStack() as stack:
@@ -664,8 +673,6 @@ def _measure_panel(
                     on_item=lambda: bar.advance(task),
                 )
 
-    from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded
-
     try:
         result = asyncio.run(go())
     except (BudgetExceeded, DeadlineExceeded) as exc:
@@ -678,14 +685,14 @@ def _measure_panel(
     )
     for name, m in result["members"].items():
         out.print(
-            f"  member {name:20} kappa {_k(m['cohen_kappa'])} errors={m['errors']} "
+            f"  member {name:20} kappa {fmt_kappa(m['cohen_kappa'])} errors={m['errors']} "
             f"cost ${m['cost_usd']:.4f} tokens={m['tokens']}",
             highlight=False,
         )
     p = result["panel"]
     out.print(
-        f"  panel ({spec.aggregation}) kappa {_k(p['cohen_kappa_all_items'])} over all items "
-        f"(escalations count as disagreements); {_k(p['cohen_kappa_decided'])} on the "
+        f"  panel ({spec.aggregation}) kappa {fmt_kappa(p['cohen_kappa_all_items'])} over all items "
+        f"(escalations count as disagreements); {fmt_kappa(p['cohen_kappa_decided'])} on the "
         f"{p['n_decided']} decided; arbiter calls {p['arbiter_calls']}, escalated {p['n_escalated']}; "
         f"cost ${p['cost_usd']:.4f}, tokens {p['tokens']}; human ceiling {p['human_ceiling']}",
         highlight=False,

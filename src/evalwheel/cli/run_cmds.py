@@ -10,7 +10,7 @@ import typer
 
 from evalwheel.apps import load_apps
 from evalwheel.cli.context import project_store
-from evalwheel.cli.judge_cmds import build_judge_scorers
+from evalwheel.cli.judge_cmds import build_judge_scorers, pin_judges
 from evalwheel.cli.output import EXIT_CHECK_FAILED, emit_json, fail, info, out, progress_bar
 from evalwheel.core.system import System
 from evalwheel.llm.budget import Budget, BudgetTracker
@@ -98,7 +98,7 @@ def run(
                 limit=limit,
                 scorers=scorer,
             )
-            _, plan.judges, _ = build_judge_scorers(
+            plan.judges = pin_judges(
                 project,
                 store,
                 judge_names,
@@ -121,14 +121,8 @@ def run(
         except ModelConfigError as exc:
             fail(str(exc))
 
-        judge_scorers, _, judge_clients = build_judge_scorers(
-            project,
-            store,
-            sorted({k.split("/")[0] for k in plan.judges}),
-            allow_untrusted=True,  # every judge is pinned by the plan, checked when it was made
-            pinned_versions=plan.judges,
-            app_name=plan.app,
-            tracker=client.tracker,
+        judge_scorers, judge_clients = build_judge_scorers(
+            project, store, plan.judges, tracker=client.tracker
         )
 
         async def go():  # -> RunProgress
@@ -358,13 +352,15 @@ def gate(
                 usd=policy.budget.usd, tokens=policy.budget.tokens, seconds=policy.budget.seconds
             )
         )
-        judge_scorers, plan.judges, judge_clients = build_judge_scorers(
+        plan.judges = pin_judges(
             project,
             store,
             policy.judges,
             allow_untrusted=policy.allow_untrusted_judge,
             app_name=system_obj.app,
-            tracker=tracker,
+        )
+        judge_scorers, judge_clients = build_judge_scorers(
+            project, store, plan.judges, tracker=tracker
         )
         price = price_for(spec, project_prices(project))
         tokens = n_items * (

@@ -14,6 +14,7 @@ from typing import Any
 
 from evalwheel.core.judge import Judge
 from evalwheel.judges.golden import GoldenItem
+from evalwheel.judges.judging import JudgeVerdict
 from evalwheel.stats.agreement import (
     cohen_kappa_ci,
     confusion_matrix,
@@ -144,26 +145,25 @@ def headline_kappa(metrics: dict[str, Any]) -> float | None:
 
 
 def disagreements(
-    items: list[GoldenItem], verdicts: dict[str, Any], limit: int = 20
+    items: list[GoldenItem], verdicts: dict[str, JudgeVerdict], limit: int = 20
 ) -> list[dict[str, Any]]:
     """Items where the judge and the reference label differ, with both rationales."""
     out = []
     for item in items:
         verdict = verdicts.get(item.id)
-        if verdict is None or item.reference is None:
-            continue
-        label = verdict.label if hasattr(verdict, "label") else verdict
-        if label == item.reference:
+        if verdict is None or item.reference is None or verdict.label == item.reference:
             continue
         out.append(
             {
                 "item": item.id,
                 "reference": item.reference,
-                "judge": label,
-                "judge_rationale": getattr(verdict, "rationale", None),
-                "judge_error": getattr(verdict, "error", None),
+                "judge": verdict.label,
+                "judge_rationale": verdict.rationale,
+                "judge_error": verdict.error,
                 "human_rationales": item.rationales,
                 "tags": list(item.tags),
             }
         )
-    return out[:limit]
+        if len(out) == limit:
+            break
+    return out

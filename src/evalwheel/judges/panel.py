@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from evalwheel.core.judge import Judge
 from evalwheel.judges.config import PanelSpec
 from evalwheel.judges.judging import JudgeVerdict, judge_pointwise
+from evalwheel.judges.registry import JudgeRegistry
 from evalwheel.llm.client import ModelClient
 
 
@@ -53,6 +54,36 @@ class PanelBudget:
         return (self.usd is not None and self.spent_usd >= self.usd) or (
             self.tokens is not None and self.spent_tokens >= self.tokens
         )
+
+
+class PanelConfigError(ValueError):
+    pass
+
+
+def check_shared_labels(name: str, judges: list[Judge]) -> None:
+    """Votes are compared label by label, so members and arbiter must speak one label set."""
+    if len({(tuple(j.labels), j.passing) for j in judges}) > 1:
+        raise PanelConfigError(
+            f"panel {name!r}: members and arbiter must share one label set and pass labels"
+        )
+
+
+def member_weights(
+    spec: PanelSpec, members: dict[str, Judge], registry: JudgeRegistry
+) -> dict[str, float]:
+    """Each calibrated member's test kappa; a weighted panel refuses an uncalibrated member."""
+    weights: dict[str, float] = {}
+    for name, judge in members.items():
+        kappa = registry.calibrated_kappa(judge.version) or {}
+        if kappa.get("estimate") is None:
+            if spec.aggregation == "weighted":
+                raise PanelConfigError(
+                    f"panel {spec.name!r} weighs members by calibrated kappa, and {name!r} has "
+                    "no calibration: run `evalwheel calibrate` on it first"
+                )
+            continue
+        weights[name] = float(kappa["estimate"])
+    return weights
 
 
 def aggregate(

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from evalwheel.core.hashing import content_hash, short
 from evalwheel.core.judge import Calibration, Judge
 from evalwheel.store.db import Store
-from evalwheel.store.tables import JudgeRow, RecordRow
+from evalwheel.store.records import Records
+from evalwheel.store.tables import JudgeRow
 
 CALIBRATION = "calibration"
 DRIFT = "drift"
@@ -61,28 +62,12 @@ class JudgeRegistry:
             return [(Judge.model_validate(r.payload), r.created_at) for r in session.scalars(query)]
 
     def save_calibration(self, calibration: Calibration) -> None:
-        now = datetime.now(UTC)
-        with self.store.write() as session:
-            session.add(
-                RecordRow(
-                    kind=CALIBRATION,
-                    id=calibration.id,
-                    payload=calibration.model_dump(mode="json"),
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+        Records(self.store, CALIBRATION).put(calibration.id, calibration.model_dump(mode="json"))
 
     def calibrations(
         self, *, version: str | None = None, name: str | None = None
     ) -> list[Calibration]:
-        with self.store.read() as session:
-            rows = session.scalars(
-                select(RecordRow)
-                .where(RecordRow.kind == CALIBRATION)
-                .order_by(RecordRow.created_at)
-            ).all()
-            found = [Calibration.model_validate(r.payload) for r in rows]
+        found = [Calibration.model_validate(p) for p in Records(self.store, CALIBRATION).all()]
         return [
             c
             for c in found
@@ -93,6 +78,13 @@ class JudgeRegistry:
     def latest_calibration(self, version: str) -> Calibration | None:
         found = self.calibrations(version=version)
         return found[-1] if found else None
+
+    def calibrated_kappa(self, version: str) -> dict | None:
+        """The latest calibration's test kappa against the reference ({estimate, ci_low, …})."""
+        latest = self.latest_calibration(version)
+        if latest is None:
+            return None
+        return (latest.metrics.get("test", {}).get("vs_reference") or {}).get("cohen_kappa")
 
     def trusted(self, version: str) -> bool:
         """Trusted by its latest calibration, and not found drifting since."""
@@ -107,29 +99,15 @@ class JudgeRegistry:
     def save_drift(self, version: str, report: dict) -> None:
         now = datetime.now(UTC)
         payload = {**report, "judge_version": version, "created_at": now.isoformat()}
-        with self.store.write() as session:
-            session.add(
-                RecordRow(
-                    kind=DRIFT,
-                    id="drift-" + short(content_hash(payload)),
-                    payload=payload,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+        Records(self.store, DRIFT).put("drift-" + short(content_hash(payload)), payload)
 
     def drift_checks(self, version: str) -> list[dict]:
-        with self.store.read() as session:
-            rows = session.scalars(
-                select(RecordRow).where(RecordRow.kind == DRIFT).order_by(RecordRow.created_at)
-            ).all()
-            return [dict(r.payload) for r in rows if r.payload.get("judge_version") == version]
+        return [p for p in Records(self.store, DRIFT).all() if p.get("judge_version") == version]
 
     def require_trusted(self, judge: Judge, allow_untrusted: bool = False) -> None:
         if allow_untrusted or self.trusted(judge.version):
             return
-        calibrated = self.calibrations(version=judge.version)
-        latest = calibrated[-1] if calibrated else None
+        latest = self.latest_calibration(judge.version)
         why = (
             "it has never been calibrated"
             if latest is None
@@ -151,26 +129,15 @@ def pin(store: Store, configured: Judge, chosen: Judge) -> None:
     """Make ``chosen`` (a calibrated derivative) the version used for ``configured``'s name, for as
     long as the configuration still says what it said when calibrated."""
     JudgeRegistry(store).save(chosen)
-    now = datetime.now(UTC)
-    payload = {"base_version": configured.version, "version": chosen.version}
-    with store.write() as session:
-        row = session.get(RecordRow, (PIN, configured.name))
-        if row is None:
-            session.add(
-                RecordRow(
-                    kind=PIN, id=configured.name, payload=payload, created_at=now, updated_at=now
-                )
-            )
-        else:
-            row.payload, row.updated_at = payload, now
+    Records(store, PIN).put(
+        configured.name, {"base_version": configured.version, "version": chosen.version}
+    )
 
 
 def pinned(store: Store, configured: Judge) -> Judge:
     """The version to use for a configured judge: its calibrated pin when the configuration has not
     changed since, else the configuration itself."""
-    with store.read() as session:
-        row = session.get(RecordRow, (PIN, configured.name))
-        payload = dict(row.payload) if row is not None else None
+    payload = Records(store, PIN).get(configured.name)
     if not payload or payload.get("base_version") != configured.version:
         return configured
     chosen = JudgeRegistry(store).get(payload["version"])

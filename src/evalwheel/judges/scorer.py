@@ -25,6 +25,23 @@ from evalwheel.store.db import Store
 PREFIX = "judge:"
 
 
+def _material(
+    app: App, example: Example, output: AppOutput, scorer: str, base: dict[str, Any]
+) -> str | CheckResult:
+    """What the judge reads, or the failed score when there is nothing to judge: the system
+    failed on the item, or its output cannot be rendered (a failure recorded, never skipped)."""
+    if output.error is not None:
+        return CheckResult(scorer=scorer, passed=False, details={**base, "reason": "system error"})
+    try:
+        return app.render(example, output)
+    except Exception as exc:
+        return CheckResult(
+            scorer=scorer,
+            passed=False,
+            details={**base, "judge_error": f"render: {type(exc).__name__}: {exc}"},
+        )
+
+
 class JudgeScorer:
     def __init__(self, name: str, judge: Judge, client: ModelClient) -> None:
         self.name, self.judge, self.client = name, judge, client
@@ -34,18 +51,9 @@ class JudgeScorer:
     ) -> CheckResult:
         scorer = PREFIX + self.name
         base: dict[str, Any] = {"judge_version": self.judge.version}
-        if output.error is not None:
-            return CheckResult(
-                scorer=scorer, passed=False, details={**base, "reason": "system error"}
-            )
-        try:
-            content = app.render(example, output)
-        except Exception as exc:  # an unrenderable output fails the judge score, loudly
-            return CheckResult(
-                scorer=scorer,
-                passed=False,
-                details={**base, "judge_error": f"render: {type(exc).__name__}: {exc}"},
-            )
+        content = _material(app, example, output, scorer, base)
+        if isinstance(content, CheckResult):
+            return content
         verdict = await judge_pointwise(self.client, self.judge, content)
         details = {
             **base,
@@ -86,16 +94,9 @@ class PanelScorer:
         self, app: App, example: Example, output: AppOutput, where: str
     ) -> CheckResult:
         scorer = PREFIX + self.spec.name
-        if output.error is not None:
-            return CheckResult(scorer=scorer, passed=False, details={"reason": "system error"})
-        try:
-            content = app.render(example, output)
-        except Exception as exc:  # an unrenderable output fails the panel score, loudly
-            return CheckResult(
-                scorer=scorer,
-                passed=False,
-                details={"judge_error": f"render: {type(exc).__name__}: {exc}"},
-            )
+        content = _material(app, example, output, scorer, {})
+        if isinstance(content, CheckResult):
+            return content
         verdict = await judge_with_panel(
             self.spec, self.members, self.arbiter, content, weights=self.weights, budget=self.budget
         )

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
 from evalwheel.core.hashing import content_hash, short
 from evalwheel.core.mirror import ReviewItem
 from evalwheel.store.db import Store
+from evalwheel.store.records import Records
 from evalwheel.store.tables import RecordRow
 
 REVIEW = "review"
@@ -25,26 +24,14 @@ def enqueue(store: Store, subject: str, details: dict, priority: float = 0.0) ->
         details=details,
         created_at=now,
     )
-    with store.write() as session:
-        existing = session.get(RecordRow, (REVIEW, item.id))
-        if existing is not None:
-            return ReviewItem.model_validate(existing.payload)
-        session.add(
-            RecordRow(
-                kind=REVIEW,
-                id=item.id,
-                payload=item.model_dump(mode="json"),
-                created_at=now,
-                updated_at=now,
-            )
-        )
+    records = Records(store, REVIEW)
+    if not records.put(item.id, item.model_dump(mode="json"), replace=False):
+        return ReviewItem.model_validate(records.get(item.id))
     return item
 
 
 def open_items(store: Store) -> list[ReviewItem]:
-    with store.read() as session:
-        rows = session.scalars(select(RecordRow).where(RecordRow.kind == REVIEW)).all()
-        items = [ReviewItem.model_validate(r.payload) for r in rows]
+    items = [ReviewItem.model_validate(p) for p in Records(store, REVIEW).all()]
     return sorted(
         (i for i in items if i.status == "open"), key=lambda i: (-i.priority, i.created_at)
     )

@@ -137,13 +137,13 @@ def _corrected(
         sum(judged), len(judged), [bool(p[0]) for p in pairs], [bool(p[1]) for p in pairs]
     )
     share = len(judged) / n_total
-    scaled = {
-        k: (None if estimate.model_dump()[k] is None else estimate.model_dump()[k] * share)
-        for k in ("estimate", "ci_low", "ci_high")
-    }
+    values = estimate.model_dump()
     return {
-        **estimate.model_dump(),
-        **scaled,
+        **values,
+        **{
+            k: None if values[k] is None else values[k] * share
+            for k in ("estimate", "ci_low", "ci_high")
+        },
         "n": n_total,
         "judged": len(judged),
         "calibration": calibration.id if calibration else None,
