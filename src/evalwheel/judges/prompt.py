@@ -17,7 +17,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from evalwheel.core.judge import Judge, JudgeKind
 
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
+# Prompts are text for a model, not HTML: escaping would turn a rubric's "<" or "&" into entities.
+_ENV = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
 
 DEFAULT_POINTWISE = """\
 You are a careful evaluator. {{ rubric }}
