@@ -131,13 +131,15 @@ def main() -> None:
     if args.out:
         args.out.write_text("".join(json.dumps(r) + "\n" for r in results))
     if args.compare_http:
+        from evalwheel.http_guard import GuardConfig
         from evalwheel.llm.client import make_provider
         from evalwheel.llm.registry import ModelSpec
         from evalwheel.llm.serve import ModelServer
         from evalwheel.testing.server_thread import ServerThread
 
         local = builtin_models()[args.model]
-        with ServerThread(ModelServer(make_provider(local), args.model)) as url:
+        app = ModelServer(make_provider(local), args.model, GuardConfig(token=None))
+        with ServerThread(app) as url:
             served = ModelSpec(
                 name="served", base_url=url, model=args.model, timeout_s=600, max_retries=0
             )

@@ -6,6 +6,7 @@ import json
 import pytest
 from pydantic import BaseModel, Field
 
+from evalwheel.http_guard import GuardConfig
 from evalwheel.llm.client import ModelClient, make_provider
 from evalwheel.llm.embedded import find_gguf, model_identity
 from evalwheel.llm.registry import builtin_models
@@ -15,6 +16,7 @@ from evalwheel.llm.types import ChatRequest
 from evalwheel.testing.server_thread import ServerThread
 
 LOCAL = builtin_models()["local"]
+TOKEN = "test-token-0123456789abcdef"
 
 
 class City(BaseModel):
@@ -90,8 +92,8 @@ def test_same_request_same_answer():
 
 def test_served_over_http_to_the_official_openai_sdk():
     openai = pytest.importorskip("openai")
-    with ServerThread(ModelServer(make_provider(LOCAL), "local")) as url:
-        client = openai.OpenAI(base_url=url, api_key="unused", max_retries=0)
+    with ServerThread(ModelServer(make_provider(LOCAL), "local", GuardConfig(token=TOKEN))) as url:
+        client = openai.OpenAI(base_url=url, api_key=TOKEN, max_retries=0)
         assert [m.id for m in client.models.list().data] == ["local"]
         completion = client.chat.completions.create(
             model="local",
@@ -134,11 +136,19 @@ def test_served_over_http_to_the_official_openai_sdk():
             client.chat.completions.create(model="local", messages=[], max_tokens=8)
 
 
-def test_evalwheel_client_against_the_served_model():
+def test_evalwheel_client_against_the_served_model(monkeypatch):
     from evalwheel.llm.registry import ModelSpec
 
-    with ServerThread(ModelServer(make_provider(LOCAL), "local")) as url:
-        spec = ModelSpec(name="served", base_url=url, model="local", timeout_s=60, max_retries=0)
+    monkeypatch.setenv("EVALWHEEL_SERVE_TOKEN", TOKEN)
+    with ServerThread(ModelServer(make_provider(LOCAL), "local", GuardConfig(token=TOKEN))) as url:
+        spec = ModelSpec(
+            name="served",
+            base_url=url,
+            model="local",
+            api_key_env="EVALWHEEL_SERVE_TOKEN",
+            timeout_s=60,
+            max_retries=0,
+        )
 
         async def go():
             async with ModelClient(spec) as client:

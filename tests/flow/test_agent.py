@@ -4,6 +4,7 @@ on the embedded model, in-process and over HTTP."""
 import asyncio
 import json
 
+from evalwheel.http_guard import GuardConfig
 from evalwheel.llm.client import ModelClient, make_provider
 from evalwheel.llm.registry import ModelSpec, builtin_models
 from evalwheel.llm.serve import ModelServer
@@ -125,7 +126,8 @@ def test_embedded_agent_in_process_and_over_http_agree():
     in_process = asyncio.run(_run_compact(local))
     # A 135M model may fail (e.g. an answer cut off at max_tokens): then it must say why.
     assert all(r["outcome"] in ("workflow", "clarify", "refuse") or r["error"] for r in in_process)
-    with ServerThread(ModelServer(make_provider(local), "local")) as url:
+    # No token: loopback only, and this test is about the answers, not the guard.
+    with ServerThread(ModelServer(make_provider(local), "local", GuardConfig(token=None))) as url:
         served = ModelSpec(name="served", base_url=url, model="local", timeout_s=600, max_retries=0)
         over_http = asyncio.run(_run_compact(served))
     assert over_http == in_process

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +12,17 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from evalwheel.cli.output import EXIT_CHECK_FAILED, emit_json, err, fail, info, out, progress_bar
+from evalwheel.cli.output import (
+    EXIT_CHECK_FAILED,
+    emit_json,
+    err,
+    fail,
+    info,
+    out,
+    progress_bar,
+    warn,
+)
+from evalwheel.errors import InputError
 from evalwheel.llm.budget import Budget, estimate
 from evalwheel.llm.cache import CacheMode
 from evalwheel.llm.client import ModelClient
@@ -207,22 +218,91 @@ def check_cmd(
 @app.command("serve")
 def serve_cmd(
     name: Annotated[str, typer.Argument(help="Model to serve.")] = "local",
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8080,
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8080,
     host: Annotated[
-        str, typer.Option(help="Interface to bind (default loopback only).")
+        str, typer.Option(help="Address to bind (default loopback only; others need the token).")
     ] = "127.0.0.1",
+    no_auth: Annotated[
+        bool, typer.Option("--no-auth", help="No bearer token (loopback addresses only).")
+    ] = False,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(help="Another name clients may use in the Host header (repeatable)."),
+    ] = None,
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option(help="A browser origin allowed to call, e.g. http://localhost:3000."),
+    ] = None,
+    max_body_mb: Annotated[float, typer.Option(help="Largest request body, in MiB.")] = 4.0,
+    body_timeout_s: Annotated[float, typer.Option(help="Time to send a request body.")] = 30.0,
+    header_timeout_s: Annotated[float, typer.Option(help="Time to send request headers.")] = 10.0,
+    keep_alive_s: Annotated[float, typer.Option(help="Idle keep-alive connection timeout.")] = 5.0,
+    max_in_flight: Annotated[int, typer.Option(help="Requests handled at once.")] = 8,
+    max_queued: Annotated[int, typer.Option(help="Requests waiting beyond those (then 429).")] = 32,
+    max_connections: Annotated[int, typer.Option(help="Open connections (then 503).")] = 256,
 ) -> None:
-    """Serve a model as an OpenAI-compatible endpoint (chat completions, response_format, tools)."""
+    """Serve a model as an OpenAI-compatible endpoint (chat completions, response_format, tools).
+
+    Requires a bearer token: EVALWHEEL_SERVE_TOKEN, or one generated and printed at start.
+    """
+    from evalwheel import http_server
+    from evalwheel.http_guard import GuardConfig, allowed_host_names
     from evalwheel.llm.client import make_provider
     from evalwheel.llm.serve import serve
 
-    spec = _spec(_project(), name)
     try:
-        provider = make_provider(spec)
+        listen = http_server.ListenOptions(
+            host=host,
+            port=port,
+            keep_alive_s=keep_alive_s,
+            header_timeout_s=header_timeout_s,
+            max_connections=max_connections,
+        )
+        token, generated = http_server.resolve_token(no_auth)
+        exposure = http_server.check_exposure(host, token)
+        if not (max_body_mb > 0 and math.isfinite(max_body_mb)):
+            raise InputError(f"must be a positive number, not {max_body_mb}", field="max_body_mb")
+        guard = GuardConfig(
+            token=token,
+            allowed_hosts=allowed_host_names(host, allow_host or []),
+            allowed_origins=frozenset(allow_origin or []),
+            max_body_bytes=int(max_body_mb * 1024 * 1024),
+            body_timeout_s=body_timeout_s,
+            max_in_flight=max_in_flight,
+            max_queued=max_queued,
+        )
+        sock = http_server.bind(listen)
+    except InputError as exc:
+        fail(f"{_serve_flag(exc.field)}: {exc.detail}" if exc.field else str(exc))
+    try:
+        provider = make_provider(_spec(_project(), name))
     except ModelConfigError as exc:
         fail(str(exc))
-    info(f"serving {name} at http://{host}:{port}/v1 (Ctrl-C to stop)")
-    serve(provider, name, host=host, port=port)
+    url = listen.base_url(port=sock.getsockname()[1])
+    if exposure:
+        names = ", ".join(sorted(guard.allowed_hosts))
+        warn(f"{exposure}; Host names accepted: {names} (add others with --allow-host)")
+    if token is None:
+        warn("no authentication: any process on this machine can use this model")
+    info(f"serving {name} at {url} (Ctrl-C to stop)")
+    if generated:
+        info(f"bearer token (new each start; set {http_server.TOKEN_ENV} to choose one): {token}")
+    if token is not None:
+        shown = token if generated else f"${http_server.TOKEN_ENV}"
+        info(f"  use: OPENAI_BASE_URL={url} OPENAI_API_KEY={shown} your-openai-client")
+        info(f'   or: curl -H "Authorization: Bearer {shown}" {url}/models')
+    serve(provider, name, guard, listen, sock)
+
+
+def _serve_flag(field: str) -> str:
+    """The option a validation error is about, as the user typed it."""
+    special = {
+        "allowed host": "--allow-host",
+        "allowed origin": "--allow-origin",
+        "max_body_bytes": "--max-body-mb",
+        "token": "EVALWHEEL_SERVE_TOKEN",
+    }
+    return special.get(field, "--" + field.replace("_", "-"))
 
 
 @app.command("batch")

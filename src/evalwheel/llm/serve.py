@@ -2,25 +2,31 @@
 
 Serves ``POST /v1/chat/completions`` (``response_format`` json_schema/json_object, ``tools`` and
 ``tool_choice``; ``stream: true`` is answered as one chunk followed by ``[DONE]``) and
-``GET /v1/models``. A raw ASGI app on uvicorn: no web framework for three routes.
+``GET /v1/models``. A raw ASGI app on uvicorn: no web framework for three routes. Every request
+goes through ``http_guard.Guard`` first (bearer token, Host/Origin, JSON only, size, time and
+concurrency limits): a local endpoint that spends a model's key must not be open to web pages.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import time
 import uuid
 from typing import Any
 
 from pydantic import ValidationError
 
+from evalwheel import http_server
 from evalwheel.asgi import lifespan, read_body, send_bytes, send_json
+from evalwheel.http_guard import Guard, GuardConfig
 from evalwheel.llm.errors import ModelCallError
 from evalwheel.llm.providers import Provider
 from evalwheel.llm.types import ChatRequest, ChatResponse
 
 
 def openai_completion(response: ChatResponse, model: str) -> dict[str, Any]:
+    """Our response as an OpenAI ``chat.completion`` object, so any OpenAI client can read it."""
     message: dict[str, Any] = {"role": "assistant", "content": response.content}
     if response.tool_calls:
         message["tool_calls"] = [
@@ -60,14 +66,25 @@ def _chunk(completion: dict[str, Any]) -> bytes:
 
 
 class ModelServer:
-    """The ASGI application serving one provider under one model name."""
+    """The ASGI application serving one provider under one model name, behind a ``Guard``.
 
-    def __init__(self, provider: Provider, model_name: str, timeout_s: float = 600.0) -> None:
+    ``guard`` is required so that no caller gets an unprotected server by leaving it out;
+    ``GuardConfig(token=None)`` is the explicit way to serve without a token (loopback only).
+    """
+
+    def __init__(
+        self, provider: Provider, model_name: str, guard: GuardConfig, timeout_s: float = 600.0
+    ) -> None:
         self.provider = provider
         self.model_name = model_name
         self.timeout_s = timeout_s
+        self.guard = Guard(self._routes, guard)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Every request is checked by the guard before it reaches the routes."""
+        await self.guard(scope, receive, send)
+
+    async def _routes(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             return await lifespan(receive, send, self.provider.aclose)
         if scope["type"] != "http":
@@ -114,13 +131,15 @@ def _error(message: str, kind: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind}}
 
 
-def serve(provider: Provider, model_name: str, host: str = "127.0.0.1", port: int = 8080) -> None:
-    import uvicorn
-
-    uvicorn.run(
-        ModelServer(provider, model_name),
-        host=host,
-        port=port,
-        log_level="warning",
-        access_log=False,
-    )
+def serve(
+    provider: Provider,
+    model_name: str,
+    guard: GuardConfig,
+    listen: http_server.ListenOptions,
+    sock: socket.socket | None = None,
+) -> None:
+    """Serve until interrupted. Refuses (``InputError``) an unauthenticated non-loopback bind;
+    ``sock`` is a socket already bound with ``http_server.bind`` (bound here when omitted)."""
+    http_server.check_exposure(listen.host, guard.token)
+    sock = sock if sock is not None else http_server.bind(listen)
+    http_server.run(ModelServer(provider, model_name, guard), sock, listen)

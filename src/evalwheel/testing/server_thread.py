@@ -10,9 +10,10 @@ from typing import Any
 class ServerThread:
     """``with ServerThread(app) as base_url: ...``: uvicorn on 127.0.0.1, port chosen by the OS."""
 
-    def __init__(self, app: Any, path: str = "/v1") -> None:
+    def __init__(self, app: Any, path: str = "/v1", **uvicorn_options: Any) -> None:
         self.app = app
         self.path = path
+        self.uvicorn_options = uvicorn_options  # e.g. http_server.ListenOptions.uvicorn_options()
         self.port = 0
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -25,7 +26,13 @@ class ServerThread:
         import uvicorn
 
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=0, log_level="error", lifespan="on", access_log=False
+            self.app,
+            host="127.0.0.1",
+            port=0,
+            log_level="error",
+            lifespan="on",
+            access_log=False,
+            **self.uvicorn_options,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
