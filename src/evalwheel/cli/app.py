@@ -6,18 +6,46 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from evalwheel import __version__
 from evalwheel.cli import dataset_cmds, demo_cmd, judge_cmds, label_cmds, models_cmds, run_cmds
 from evalwheel.cli.context import project_store
-from evalwheel.cli.output import EXIT_INTERNAL_ERROR, emit_json, err, fail, out
+from evalwheel.cli.output import (
+    EXIT_INTERNAL_ERROR,
+    emit_json,
+    err,
+    error_line,
+    fail,
+    out,
+    warn,
+)
+from evalwheel.errors import EvalwheelError
 from evalwheel.project import ConfigError, init_project
+from evalwheel.redaction import redact_text
 from evalwheel.store import StoreError
 
+
+class _ErrorMappingGroup(TyperGroup):
+    """The root command group: every ``EvalwheelError`` a command raises becomes one printed line
+    and its exit code, here and only here (also under typer's test runner, which skips ``main``)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EvalwheelError as exc:
+            if os.environ.get("EVALWHEEL_DEBUG"):
+                traceback.print_exc()
+            error_line(redact_text(str(exc)))
+            raise typer.Exit(exc.exit_code) from None
+
+
 app = typer.Typer(
+    cls=_ErrorMappingGroup,
     name="evalwheel",
     help="The evaluation flywheel for LLM agents. Exit codes: 0 ok, 1 check failed, 2 usage or input error.",
     no_args_is_help=True,
@@ -48,7 +76,7 @@ def _register_plugins() -> None:
         try:
             app.add_typer(ep.load(), name=ep.name)
         except Exception as exc:  # a broken plugin must not take the whole CLI down
-            err.print(f"[yellow]warning:[/] plugin command group {ep.name!r} failed to load: {exc}")
+            warn(f"plugin command group {ep.name!r} failed to load: {exc}")
 
 
 _register_plugins()
@@ -123,14 +151,25 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except EvalwheelError as exc:
+        if os.environ.get("EVALWHEEL_DEBUG"):
+            traceback.print_exc()
+        error_line(redact_text(str(exc)))
+        sys.exit(exc.exit_code)
     except Exception as exc:
         if os.environ.get("EVALWHEEL_DEBUG"):
             traceback.print_exc()
         else:
-            err.print(
-                f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (EVALWHEEL_DEBUG=1 for the traceback)"
+            error_line(
+                f"internal error: {type(exc).__name__}: {redact_text(_first_line(str(exc)))} "
+                "(EVALWHEEL_DEBUG=1 for the traceback)"
             )
         sys.exit(EXIT_INTERNAL_ERROR)
+
+
+def _first_line(text: str, limit: int = 300) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[:limit] + "…"
 
 
 if __name__ == "__main__":

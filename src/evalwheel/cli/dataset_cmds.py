@@ -8,10 +8,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 from rich.table import Table
 
 from evalwheel.cli.context import project_store
-from evalwheel.cli.output import EXIT_CHECK_FAILED, emit_json, err, fail, info, out, progress_bar
+from evalwheel.cli.output import (
+    EXIT_CHECK_FAILED,
+    emit_json,
+    err,
+    fail,
+    info,
+    out,
+    progress_bar,
+    visible,
+)
 from evalwheel.core.dataset import DatasetKind, DatasetRef
 from evalwheel.core.hashing import short
 from evalwheel.datasets.diff import diff_items
@@ -193,7 +203,11 @@ def show_cmd(
             }
         )
         return
-    out.print(f"[bold]{version.ref}[/]  ({version.kind.value}, v{version.seq} of {len(history)})")
+    out.print(
+        Text.assemble(
+            (version.ref, "bold"), f"  ({version.kind.value}, v{version.seq} of {len(history)})"
+        )
+    )
     out.print(f"version id  {version.version_id}", highlight=False)
     out.print(
         f"items       {version.n_items}   splits: "
@@ -213,7 +227,7 @@ def show_cmd(
             if not isinstance(example.input, str)
             else example.input
         )
-        out.print(f"  [dim]{example.id}[/]  {text[:100]}", highlight=False)
+        out.print(Text.assemble("  ", (visible(example.id), "dim"), f"  {visible(text[:100])}"))
 
 
 @app.command("export")

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from evalwheel.cli.output import (
     EXIT_CHECK_FAILED,
@@ -20,6 +21,7 @@ from evalwheel.cli.output import (
     info,
     out,
     progress_bar,
+    visible,
     warn,
 )
 from evalwheel.errors import InputError
@@ -32,6 +34,7 @@ from evalwheel.llm.project_models import project_models, project_prices
 from evalwheel.llm.registry import ModelSpec, get_model
 from evalwheel.llm.types import ChatRequest
 from evalwheel.project import ConfigError, Project, ProjectNotFound, find_project
+from evalwheel.redaction import redact_url
 from evalwheel.store import Store, StoreError
 
 app = typer.Typer(
@@ -76,7 +79,7 @@ def list_cmd(as_json: JsonFlag = False) -> None:
                 "model": spec.model
                 if spec.provider == "openai"
                 else "SmolLM2-135M-Instruct (embedded)",
-                "base_url": str(spec.base_url) if spec.base_url else None,
+                "base_url": redact_url(str(spec.base_url)) if spec.base_url else None,
                 "api_key_env": spec.api_key_env,
                 "max_concurrency": spec.max_concurrency,
                 "rpm": spec.rpm,
@@ -205,9 +208,14 @@ def check_cmd(
     if as_json:
         emit_json(result)
     else:
-        status = "[green]ok[/]" if result["ok"] else "[red]failed[/]"
+        status = ("ok", "green") if result["ok"] else ("failed", "red")
         out.print(
-            f"{name}: {status}  latency {result['latency_s']} s  json_schema {result['json_schema']}  tools {result['tools']}"
+            Text.assemble(
+                f"{visible(name)}: ",
+                status,
+                f"  latency {result['latency_s']} s  json_schema {result['json_schema']}"
+                f"  tools {result['tools']}",
+            )
         )
         for what, problem in result["errors"].items():
             err.print(f"  {what}: {problem}", highlight=False)

@@ -11,7 +11,15 @@ import typer
 from evalwheel.apps import load_apps
 from evalwheel.cli.context import project_store
 from evalwheel.cli.judge_cmds import build_judge_scorers, pin_judges
-from evalwheel.cli.output import EXIT_CHECK_FAILED, emit_json, fail, info, out, progress_bar
+from evalwheel.cli.output import (
+    EXIT_CHECK_FAILED,
+    emit_json,
+    fail,
+    finite_or_none,
+    info,
+    out,
+    progress_bar,
+)
 from evalwheel.core.system import System
 from evalwheel.llm.budget import Budget, BudgetTracker
 from evalwheel.llm.client import ModelClient
@@ -44,8 +52,8 @@ def run(
     split: Annotated[
         str | None, typer.Option(help="train, dev or test (default: all items).")
     ] = None,
-    repeat: Annotated[int, typer.Option(help="Runs per item (for pass^k).")] = 1,
-    limit: Annotated[int | None, typer.Option(help="Only the first N items.")] = None,
+    repeat: Annotated[int, typer.Option(min=1, max=1000, help="Runs per item (for pass^k).")] = 1,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N items.")] = None,
     scorer: Annotated[
         list[str] | None,
         typer.Option(
@@ -56,8 +64,10 @@ def run(
     allow_untrusted_judge: Annotated[
         bool, typer.Option(help="Use judges that have not passed their promotion gate.")
     ] = False,
-    concurrency: Annotated[int, typer.Option(help="Items in flight.")] = 4,
-    budget_usd: Annotated[float | None, typer.Option("--budget-usd")] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=4096, help="Items in flight.")] = 4,
+    budget_usd: Annotated[
+        float | None, typer.Option("--budget-usd", min=0.0, callback=finite_or_none)
+    ] = None,
     resume: Annotated[
         str | None, typer.Option("--resume", help="Finish an interrupted run.")
     ] = None,
@@ -105,11 +115,6 @@ def run(
                 allow_untrusted=allow_untrusted_judge,
                 app_name=system_obj.app,
             )
-            run_id = create_run(store, system_obj, plan)
-            info(
-                f"run {run_id}: {system_obj.name} on {version.ref}"
-                + (f" ({split})" if split else "")
-            )
         app = load_apps().get(plan.app)
         if app is None:
             fail(f"application {plan.app!r} is not installed")
@@ -120,6 +125,12 @@ def run(
             )
         except ModelConfigError as exc:
             fail(str(exc))
+        if not resume:
+            run_id = create_run(store, system_obj, plan)
+            info(
+                f"run {run_id}: {system_obj.name} on {version.ref}"
+                + (f" ({split})" if split else "")
+            )
 
         judge_scorers, judge_clients = build_judge_scorers(
             project, store, plan.judges, tracker=client.tracker
@@ -201,19 +212,17 @@ def show(
 @runs_app.command("list")
 def list_runs(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Runs, newest first."""
-    from sqlalchemy import select
+    from evalwheel.store.runs import RunRepository, shown_status
 
-    from evalwheel.store.tables import RunRow
-
-    with project_store() as (_, store), store.read() as session:
-        rows = session.execute(select(RunRow).order_by(RunRow.created_at.desc())).scalars().all()
+    with project_store() as (_, store):
+        rows = RunRepository(store).list()
         data = [
             {
                 "id": r.id,
                 "system": r.system_name,
                 "dataset": r.dataset,
                 "split": r.split,
-                "status": r.status,
+                "status": shown_status(r),
                 "n_items": r.n_items,
                 "created_at": r.created_at.isoformat(),
             }

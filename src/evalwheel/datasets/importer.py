@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from evalwheel.errors import InputError
 from evalwheel.core.dataset import DatasetKind
 from evalwheel.core.hashing import canonical_json, content_hash, short
 from evalwheel.datasets.readers import ByteCounter, RawRow, RowError, detect_format, read_rows
@@ -34,7 +35,7 @@ class PreparedExample:
     payload: str
 
 
-class ImportFailed(ValueError):
+class ImportFailed(InputError):
     """The file has bad rows; ``errors`` lists them and nothing was stored."""
 
     def __init__(self, path: Path, errors: list[RowError], truncated: bool) -> None:

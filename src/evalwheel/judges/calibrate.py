@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from evalwheel.core.hashing import content_hash, short
 from evalwheel.core.judge import Calibration, Judge
+from evalwheel.errors import StoppedError
 from evalwheel.judges.evaluate import judge_items
 from evalwheel.judges.golden import GoldenItem, GoldenSet, summary
 from evalwheel.judges.judging import JudgeVerdict
@@ -27,7 +28,7 @@ from evalwheel.llm.client import ModelClient
 from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded
 
 
-class CalibrationStopped(RuntimeError):
+class CalibrationStopped(StoppedError):
     pass
 
 

@@ -25,12 +25,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from evalwheel.errors import InputError
 from evalwheel.core.judge import Judge
 from evalwheel.project import Project
 from evalwheel.project.config import locate
 
 
-class JudgeConfigError(ValueError):
+class JudgeConfigError(InputError):
     pass
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from evalwheel.core.judge import Judge
+from evalwheel.errors import InputError
 from evalwheel.judges.config import PanelSpec
 from evalwheel.judges.judging import JudgeVerdict, judge_pointwise
 from evalwheel.judges.registry import JudgeRegistry
@@ -56,7 +57,7 @@ class PanelBudget:
         )
 
 
-class PanelConfigError(ValueError):
+class PanelConfigError(InputError):
     pass
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from evalwheel.core.hashing import content_hash, short
 from evalwheel.core.judge import Calibration, Judge
+from evalwheel.errors import EvalwheelError
 from evalwheel.store.db import Store
 from evalwheel.store.records import Records
 from evalwheel.store.tables import JudgeRow
@@ -21,7 +22,7 @@ CALIBRATION = "calibration"
 DRIFT = "drift"
 
 
-class UntrustedJudge(RuntimeError):
+class UntrustedJudge(EvalwheelError):
     pass
 
 

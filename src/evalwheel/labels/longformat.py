@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from evalwheel.errors import InputError
 from evalwheel.datasets.readers import ByteCounter, detect_format, read_rows
 
 FIELDS = ("item", "annotator", "label", "rationale", "adjudicated")
@@ -27,7 +28,7 @@ class LabelRow(BaseModel):
     adjudicated: bool = False
 
 
-class LabelFileError(ValueError):
+class LabelFileError(InputError):
     """Every problem in a label file, one ``FILE:LINE: field: message`` per line."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from evalwheel.core.label import Label
+from evalwheel.errors import ConflictError
 from evalwheel.labels.longformat import LabelRow
 from evalwheel.store.db import Store
 from evalwheel.store.tables import LabelRow as LabelTable
@@ -29,7 +30,7 @@ class ImportResult(BaseModel):
     annotators: list[str]
 
 
-class LabelConflict(ValueError):
+class LabelConflict(ConflictError, ValueError):
     pass
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from evalwheel.core.hashing import content_hash, short
 from evalwheel.core.mirror import ReviewItem
+from evalwheel.errors import InputError
 from evalwheel.store.db import Store
 from evalwheel.store.records import Records
 from evalwheel.store.tables import RecordRow
@@ -37,7 +38,7 @@ def open_items(store: Store) -> list[ReviewItem]:
     )
 
 
-class ReviewError(ValueError):
+class ReviewError(InputError):
     pass
 
 

@@ -23,12 +23,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from evalwheel.errors import InputError
 from evalwheel.llm.client import CallStats, ModelClient
 from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded, InvalidOutput, ModelCallError
 from evalwheel.llm.types import CallError, ChatRequest, ChatResponse
 
 
-class BatchInputError(ValueError):
+class BatchInputError(InputError):
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         super().__init__("\n".join(lines))

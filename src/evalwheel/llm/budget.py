@@ -33,9 +33,11 @@ def estimate_input_tokens(request: ChatRequest) -> int:
 
 
 class Budget(BaseModel):
-    usd: float | None = Field(default=None, ge=0)
+    """Limits on a run's spend; ``None`` means no limit. NaN and infinity are refused."""
+
+    usd: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     tokens: int | None = Field(default=None, ge=0)
-    seconds: float | None = Field(default=None, gt=0)
+    seconds: float | None = Field(default=None, gt=0, allow_inf_nan=False)
 
     @property
     def unlimited(self) -> bool:

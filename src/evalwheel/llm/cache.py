@@ -1,7 +1,10 @@
 """The content-addressed call cache, in the store.
 
-Key = SHA-256 of the canonical JSON of {model identity, full request body, seed}. The identity is
-the endpoint URL and model id (or the embedded model's file), never the API key. Modes:
+Key = SHA-256 of the canonical JSON of {model identity, full request body, seed, sample}. The
+identity is the endpoint URL and model id (or the embedded model's file), never the API key.
+``sample`` is the repetition index of a repeated run (absent for the first): repetition k of an item
+is an independent sample with its own cache entry, so pass^k measures the system's variance rather
+than the cache's, and a resumed run still never pays twice for the same repetition. Modes:
 
 - ``use``: answer from the cache when possible, store new responses (also called ``record``);
 - ``refresh``: always call, overwrite what is stored;
@@ -38,8 +41,12 @@ class CacheMode(StrEnum):
         return cls.USE if value == "record" else cls(value)
 
 
-def cache_key(identity: dict[str, Any], body: dict[str, Any]) -> str:
-    return content_hash({"model": identity, "request": body, "seed": body.get("seed")})
+def cache_key(identity: dict[str, Any], body: dict[str, Any], sample: int = 0) -> str:
+    """The call's address in the cache; ``sample`` > 0 makes a repetition a separate entry."""
+    material: dict[str, Any] = {"model": identity, "request": body, "seed": body.get("seed")}
+    if sample:
+        material["sample"] = sample
+    return content_hash(material)
 
 
 class CallCache:

@@ -10,6 +10,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from aiolimiter import AsyncLimiter
@@ -25,6 +28,20 @@ from evalwheel.llm.registry import ModelSpec
 from evalwheel.llm.retry import RetryPolicy
 from evalwheel.llm.types import ChatRequest, ChatResponse
 from evalwheel.store.db import Store
+
+_SAMPLE: ContextVar[int] = ContextVar("evalwheel_sample", default=0)
+
+
+@contextmanager
+def independent_sample(index: int) -> Iterator[None]:
+    """Calls made inside are repetition ``index`` of their item: sample 0 shares the ordinary cache
+    entry, sample k > 0 has its own, so repeated runs draw independent samples (pass^k) and still
+    never re-pay a repetition they already finished."""
+    token = _SAMPLE.set(index)
+    try:
+        yield
+    finally:
+        _SAMPLE.reset(token)
 
 
 class CallStats(BaseModel):
@@ -110,7 +127,7 @@ class ModelClient:
 
     async def _chat(self, request: ChatRequest) -> ChatResponse:
         body = self.body(request)
-        key = cache_key(self.identity, body) if self.cache else ""
+        key = cache_key(self.identity, body, _SAMPLE.get()) if self.cache else ""
         if self.cache and self.cache_mode in (CacheMode.USE, CacheMode.REPLAY):
             hit = self.cache.get(key)
             if hit is not None:

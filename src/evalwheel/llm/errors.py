@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from evalwheel.errors import EvalwheelError, InputError
 from evalwheel.llm.types import CallError
+from evalwheel.redaction import redact_text
 
 
-class ModelCallError(Exception):
+class ModelCallError(EvalwheelError):
     """A call failed; ``record()`` turns it into the ``CallError`` that is stored."""
 
     kind = "error"
@@ -19,9 +21,9 @@ class ModelCallError(Exception):
         raw: str | None = None,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(redact_text(message))
         self.status = status
-        self.raw = raw
+        self.raw = None if raw is None else redact_text(raw)
         self.retry_after = retry_after
         self.attempts = 1
 
@@ -82,5 +84,5 @@ class InvalidOutput(ModelCallError):
     kind = "invalid_output"
 
 
-class ModelConfigError(ValueError):
+class ModelConfigError(InputError):
     """A model is unknown or misconfigured (missing key variable, bad URL…)."""

@@ -12,6 +12,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
 
 from evalwheel.llm.errors import ModelConfigError
+from evalwheel.project.config import problem_lines
+from evalwheel.redaction import redact_url, register_secret
 
 EMBEDDED_NAME = "local"
 
@@ -57,7 +59,7 @@ class ModelSpec(BaseModel):
             return {"provider": "embedded", "model": model_identity(self.gguf_path)}
         return {
             "provider": "openai",
-            "base_url": str(self.base_url).rstrip("/"),
+            "base_url": redact_url(str(self.base_url).rstrip("/")),
             "model": self.model,
         }
 
@@ -69,6 +71,7 @@ class ModelSpec(BaseModel):
             raise ModelConfigError(
                 f"model {self.name!r} needs an API key in the environment variable {self.api_key_env}"
             )
+        register_secret(value)
         return value
 
 
@@ -89,17 +92,17 @@ def builtin_models() -> dict[str, ModelSpec]:
 def load_models(
     config: dict[str, dict[str, Any]], source: str = "evalwheel.toml"
 ) -> dict[str, ModelSpec]:
-    """Models from the ``[models]`` table, over the built-ins (a user may redefine ``local``)."""
+    """Models from the ``[models]`` table, over the built-ins (a user may redefine ``local``).
+
+    ``source`` is the configuration file: errors name its line, ``FILE:LINE: models.NAME.field``.
+    """
     models = builtin_models()
     for name, table in config.items():
         try:
             models[name] = ModelSpec.model_validate({"name": name, **table})
         except ValidationError as exc:
-            problems = "; ".join(
-                f"models.{name}.{'.'.join(map(str, e['loc'])) or '(table)'}: {e['msg']}"
-                for e in exc.errors()
-            )
-            raise ModelConfigError(f"{source}: {problems}") from None
+            lines = problem_lines(exc, ("models", name), source)
+            raise ModelConfigError("\n".join(lines)) from None
     return models
 
 

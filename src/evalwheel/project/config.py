@@ -14,10 +14,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from evalwheel.errors import InputError
+
 CONFIG_FILE = "evalwheel.toml"
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError):
     """The configuration file is unreadable or invalid; the message names file, line and field."""
 
 

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalwheel.errors import NotFoundError
 from evalwheel.project.config import (
     CONFIG_FILE,
     ProjectConfig,
@@ -25,7 +26,7 @@ ENV_DATABASE_URL = "EVALWHEEL_DATABASE_URL"
 ENV_BLOB_DIR = "EVALWHEEL_BLOB_DIR"
 
 
-class ProjectNotFound(LookupError):
+class ProjectNotFound(NotFoundError):
     pass
 
 
@@ -58,7 +59,7 @@ class Project:
         return self.state_dir / "blobs"
 
     def open_store(self) -> Store:
-        return Store.open(self.database_url, self.blob_dir)
+        return Store.open(self.database_url, self.blob_dir, log_dir=self.state_dir / "logs")
 
     @classmethod
     def load(cls, root: Path) -> Project:

@@ -17,6 +17,7 @@ from evalwheel.runner.runner import load_plan, select_examples
 from evalwheel.stats.intervals import bootstrap_mean, pass_hat_k, wilson
 from evalwheel.store.datasets import DatasetRepository
 from evalwheel.store.db import Store
+from evalwheel.store.runs import shown_status
 from evalwheel.store.tables import ScoreRow, TraceRow
 
 
@@ -96,7 +97,7 @@ def summarize(store: Store, run_id: str) -> dict[str, Any]:
     errors = [t for t in traces if t.error]
     return {
         "run_id": run_id,
-        "status": row.status,
+        "status": shown_status(row),
         "system": {"name": row.system_name, "version": row.system_version},
         "dataset": row.dataset,
         "split": row.split,

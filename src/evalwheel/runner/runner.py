@@ -13,13 +13,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
-from sqlalchemy import insert, select
+from pydantic import BaseModel, Field
 
 from evalwheel.apps.interface import App, AppOutput, CheckResult
 from evalwheel.core.dataset import DatasetVersion
@@ -27,12 +25,13 @@ from evalwheel.core.example import Example
 from evalwheel.core.run import RunStatus
 from evalwheel.core.system import System
 from evalwheel.datasets.splits import SplitPolicy, assign_split
-from evalwheel.llm.client import ModelClient
+from evalwheel.llm.client import ModelClient, independent_sample
 from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded
 from evalwheel.runner.scorers import AsyncScorer, Scorer
 from evalwheel.store.datasets import DatasetRepository
 from evalwheel.store.db import Store
-from evalwheel.store.tables import RunRow, ScoreRow, SystemRow, TraceRow
+from evalwheel.store.runs import LEASE_TTL_S, RunRepository, new_lease_owner
+from evalwheel.store.tables import RunRow, TraceRow
 
 
 def _now() -> datetime:
@@ -40,11 +39,13 @@ def _now() -> datetime:
 
 
 class RunPlan(BaseModel):
+    """What a run will do, fixed when it is created and stored with it."""
+
     dataset: str  # name@version_id
     version_id: str
-    split: str | None = None
-    repeat: int = 1
-    limit: int | None = None
+    split: Literal["train", "dev", "test"] | None = None
+    repeat: int = Field(default=1, ge=1, le=1000)
+    limit: int | None = Field(default=None, ge=1)
     scorers: list[str] = []
     app: str
     params: dict[str, Any] = {}
@@ -87,52 +88,29 @@ def select_examples(repo: DatasetRepository, plan: RunPlan) -> list[Example]:
 
 
 def create_run(store: Store, system: System, plan: RunPlan) -> str:
-    repo = DatasetRepository(store)
-    n_items = len(select_examples(repo, plan)) * plan.repeat
-    run_id = f"run-{_now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
-    with store.write() as session:
-        if session.get(SystemRow, system.version) is None:
-            session.add(
-                SystemRow(
-                    version=system.version,
-                    name=system.name,
-                    payload=system.model_dump(mode="json"),
-                    created_at=_now(),
-                )
-            )
-        session.add(
-            RunRow(
-                id=run_id,
-                system_name=system.name,
-                system_version=system.version,
-                dataset=plan.dataset,
-                split=plan.split,
-                repeat=plan.repeat,
-                status=RunStatus.PENDING.value,
-                n_items=n_items,
-                config=plan.model_dump(mode="json"),
-                created_at=_now(),
-                finished_at=None,
-            )
-        )
-    return run_id
+    """Store a planned run of ``system``; returns its id. Nothing runs yet."""
+    n_items = len(select_examples(DatasetRepository(store), plan)) * plan.repeat
+    return RunRepository(store).create(
+        system_name=system.name,
+        system_version=system.version,
+        system_payload=system.model_dump(mode="json"),
+        dataset=plan.dataset,
+        split=plan.split,
+        repeat=plan.repeat,
+        n_items=n_items,
+        config=plan.model_dump(mode="json"),
+    )
 
 
 def load_plan(store: Store, run_id: str) -> tuple[RunRow, RunPlan]:
-    with store.read() as session:
-        row = session.get(RunRow, run_id)
-        if row is None:
-            raise LookupError(f"no run {run_id!r}")
-        return row, RunPlan.model_validate(row.config)
+    """A stored run and the plan it was created with."""
+    row = RunRepository(store).get(run_id)
+    return row, RunPlan.model_validate(row.config)
 
 
 def done_pairs(store: Store, run_id: str) -> set[tuple[str, int]]:
-    with store.read() as session:
-        return set(
-            session.execute(
-                select(TraceRow.example_id, TraceRow.repetition).where(TraceRow.run_id == run_id)
-            ).all()
-        )
+    """(item, repetition) pairs already finished and committed."""
+    return RunRepository(store).done_pairs(run_id)
 
 
 async def execute_run(
@@ -147,11 +125,45 @@ async def execute_run(
     batch_size: int = 16,
     judge_scorers: dict[str, AsyncScorer] | None = None,
 ) -> RunProgress:
+    runs = RunRepository(store)
+    owner = new_lease_owner()
+    runs.acquire_lease(run_id, owner)
+    try:
+        return await _execute_leased(
+            store,
+            run_id,
+            owner,
+            app,
+            client,
+            scorers,
+            concurrency=concurrency,
+            on_item=on_item,
+            batch_size=batch_size,
+            judge_scorers=judge_scorers,
+        )
+    except BaseException:
+        runs.release_lease(run_id, owner, RunStatus.INTERRUPTED, finished=False)
+        raise
+
+
+async def _execute_leased(
+    store: Store,
+    run_id: str,
+    owner: str,
+    app: App,
+    client: ModelClient,
+    scorers: dict[str, Scorer],
+    *,
+    concurrency: int,
+    on_item: Callable[[], None] | None,
+    batch_size: int,
+    judge_scorers: dict[str, AsyncScorer] | None,
+) -> RunProgress:
+    runs = RunRepository(store)
     row, plan = load_plan(store, run_id)
     examples = select_examples(DatasetRepository(store), plan)
-    done = done_pairs(store, run_id)
+    done = runs.done_pairs(run_id)
     pending = [(e, r) for e in examples for r in range(plan.repeat) if (e.id, r) not in done]
-    _set_status(store, run_id, RunStatus.RUNNING)
     progress = RunProgress(
         run_id=run_id,
         planned=row.n_items,
@@ -191,7 +203,8 @@ async def execute_run(
             except asyncio.QueueEmpty:
                 return
             try:
-                output = await _run_one(app, example, client, plan.params)
+                with independent_sample(repetition):
+                    output = await _run_one(app, example, client, plan.params)
             except (BudgetExceeded, DeadlineExceeded) as exc:
                 progress.stopped = str(exc)
                 return
@@ -210,14 +223,23 @@ async def execute_run(
             if len(finished) >= batch_size:
                 await flush()
 
+    async def keep_lease() -> None:
+        while True:
+            await asyncio.sleep(LEASE_TTL_S / 3)
+            if not await asyncio.to_thread(runs.renew_lease, run_id, owner):
+                progress.stopped = "another process took this run over"
+                return
+
+    keeper = asyncio.create_task(keep_lease())
     try:
         await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
     finally:
+        keeper.cancel()
         await flush()
-    client.flush()
+        client.flush()
     complete = progress.remaining == 0
-    _set_status(
-        store, run_id, RunStatus.COMPLETED if complete else RunStatus.INTERRUPTED, finished=complete
+    runs.release_lease(
+        run_id, owner, RunStatus.COMPLETED if complete else RunStatus.INTERRUPTED, complete
     )
     return progress
 
@@ -305,10 +327,7 @@ def _record_many(
                     "error": output.error,
                 }
             )
-    with store.write() as session:
-        session.execute(insert(TraceRow), traces)
-        if scores:
-            session.execute(insert(ScoreRow), scores)
+    RunRepository(store).record(traces, scores)
 
 
 def load_output(store: Store, trace: TraceRow) -> AppOutput:
@@ -322,12 +341,3 @@ def load_output(store: Store, trace: TraceRow) -> AppOutput:
 
 def _text_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def _set_status(store: Store, run_id: str, status: RunStatus, finished: bool = False) -> None:
-    with store.write() as session:
-        row = session.get(RunRow, run_id)
-        assert row is not None
-        row.status = status.value
-        if finished:
-            row.finished_at = _now()

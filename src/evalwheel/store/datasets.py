@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from evalwheel.core.dataset import DatasetKind, DatasetRef, DatasetVersion, version_id_for
 from evalwheel.core.example import Example
 from evalwheel.datasets.importer import PreparedExample
+from evalwheel.errors import InputError, NotFoundError
 from evalwheel.store.db import Store
 from evalwheel.store.tables import (
     DatasetContentRow,
@@ -33,11 +34,11 @@ CHUNK = 5000
 WriteProgress = Callable[[int, int], None]  # (rows_written, rows_total)
 
 
-class DatasetNotFound(LookupError):
+class DatasetNotFound(NotFoundError):
     pass
 
 
-class DatasetKindMismatch(ValueError):
+class DatasetKindMismatch(InputError):
     pass
 
 

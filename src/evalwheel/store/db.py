@@ -16,16 +16,19 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
+from evalwheel.errors import EvalwheelError
+from evalwheel.redaction import redact_text, redact_url
 from evalwheel.store.blobs import BlobStore
+from evalwheel.store.error_log import summarize_db_error
 
 BUSY_TIMEOUT_MS = 60_000
 _READ_ONLY = "evalwheel_read_only"
 
 
-class StoreError(RuntimeError):
+class StoreError(EvalwheelError):
     """The store cannot be opened or used (bad URL, unreachable server, schema too new)."""
 
 
@@ -52,7 +55,7 @@ def create_store_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise StoreError(f"invalid database URL {url!r}: {exc}") from None
+        raise StoreError(f"invalid database URL {redact_url(url)!r}: {exc}") from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -70,31 +73,38 @@ def create_store_engine(url: str) -> Engine:
                 f"PostgreSQL needs a driver: pip install 'evalwheel[postgres]' ({exc})"
             ) from None
     raise StoreError(
-        f"unsupported database {backend!r} in {url!r}: use sqlite:/// or postgresql://"
+        f"unsupported database {backend!r} in {redact_url(url)!r}: use sqlite:/// or postgresql://"
     )
 
 
 class Store:
     """The project's records (SQL) and blobs (files). Open with ``Store.open``."""
 
-    def __init__(self, engine: Engine, blobs: BlobStore, url: str) -> None:
+    def __init__(
+        self, engine: Engine, blobs: BlobStore, url: str, log_dir: Path | None = None
+    ) -> None:
         self.engine = engine
         self.blobs = blobs
         self.url = url
+        self.log_dir = log_dir if log_dir is not None else blobs.root.parent / "logs"
         self._read_engine = engine.execution_options(**{_READ_ONLY: True})
 
     @classmethod
-    def open(cls, url: str, blob_dir: Path, *, upgrade: bool = True) -> Store:
+    def open(
+        cls, url: str, blob_dir: Path, *, upgrade: bool = True, log_dir: Path | None = None
+    ) -> Store:
         """Connect and bring the schema to the current version (migrations run only when needed)."""
         from evalwheel.store.migrate import ensure_schema
 
         engine = create_store_engine(url)
-        store = cls(engine, BlobStore(blob_dir), url)
+        store = cls(engine, BlobStore(blob_dir), url, log_dir)
         try:
             ensure_schema(engine, upgrade=upgrade)
         except OperationalError as exc:
             engine.dispose()
-            raise StoreError(f"cannot open the store at {store.display_url}: {exc.orig}") from None
+            raise StoreError(
+                f"cannot open the store at {store.display_url}: {redact_text(str(exc.orig))}"
+            ) from None
         return store
 
     @property
@@ -108,20 +118,39 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A session in one write transaction: committed on success, rolled back on any error."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        """A session in one write transaction: committed on success, rolled back on any error.
+
+        A database error becomes a one-line ``StoreError`` (the statement and its parameters, which
+        may hold model output, go to the log file only)."""
+        with (
+            self._database_errors(),
+            Session(self.engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self._read_engine, expire_on_commit=False) as session, session.begin():
+        """A session in a read transaction that never waits for a writer."""
+        with (
+            self._database_errors(),
+            Session(self._read_engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             yield session
 
     @contextmanager
     def reader(self) -> Iterator[Connection]:
         """A Core connection in a read transaction, for hot paths where a Session costs too much."""
-        with self._read_engine.begin() as conn:
+        with self._database_errors(), self._read_engine.begin() as conn:
             yield conn
+
+    @contextmanager
+    def _database_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (DBAPIError, StatementError) as exc:
+            raise StoreError(summarize_db_error(exc, self.log_dir, self.display_url)) from None
 
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())
