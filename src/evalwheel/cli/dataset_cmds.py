@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.text import Text
 from rich.table import Table
+from rich.text import Text
 
 from evalwheel.cli.context import project_store
 from evalwheel.cli.output import (

@@ -11,6 +11,8 @@ test can mix behaviours in one batch. Directives in the last user message:
     [[fault:cutx1]]        the first attempt's body is cut off mid-way (connection dropped)
     [[fault:400]]          always 400 (a client error: must not be retried)
     [[reply:TEXT]]         the assistant's content (default: "echo: <the message>")
+    [[coin:A|B|…]]         the content is one of the choices, drawn at random on every call (a
+                           non-deterministic system, for repetitions and pass^k)
     [[args:{...}]]         with tools, answer with a call to the first tool with these arguments
 
 Attempts are counted per distinct request body, so a retry of the same request sees the next
@@ -25,6 +27,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import random
 import re
 import shutil
 import socket
@@ -39,14 +42,18 @@ from typing import Any
 from evalwheel.asgi import lifespan, read_body, send_bytes, send_json
 from evalwheel.testing.server_thread import ServerThread
 
-_DIRECTIVE = re.compile(r"\[\[(fault|reply|args):(.*?)\]\]", re.S)
+_DIRECTIVE = re.compile(r"\[\[(fault|reply|args|coin):(.*?)\]\]", re.S)
 
 Scope = dict[str, Any]
 
 
 class StubState:
     def __init__(
-        self, delay_s: float = 0.0, hang_s: float = 30.0, retry_after: str = "0.2"
+        self,
+        delay_s: float = 0.0,
+        hang_s: float = 30.0,
+        retry_after: str = "0.2",
+        seed: int | None = None,
     ) -> None:
         self.delay_s = delay_s
         self.hang_s = hang_s
@@ -55,6 +62,7 @@ class StubState:
         self.requests = 0
         self.by_status: Counter[int] = Counter()
         self.last_bodies: list[dict[str, Any]] = []
+        self.random = random.Random(seed)
 
 
 def _last_user_text(body: dict[str, Any]) -> str:
@@ -177,6 +185,8 @@ class StubApp:
             await asyncio.sleep(state.delay_s)
         args = directives.get("args")
         reply = directives.get("reply", f"echo: {_DIRECTIVE.sub('', text).strip()}")
+        if "coin" in directives:
+            reply = state.random.choice(directives["coin"].split("|"))
         tool_args = json.loads(args) if args is not None else None
         if (
             body.get("tools")
@@ -201,7 +211,11 @@ class StubServer(ServerThread):
     """The stub in a background thread: ``with StubServer(delay_s=0.05) as url: ...``."""
 
     def __init__(
-        self, delay_s: float = 0.0, hang_s: float = 30.0, retry_after: str = "0.2"
+        self,
+        delay_s: float = 0.0,
+        hang_s: float = 30.0,
+        retry_after: str = "0.2",
+        seed: int | None = None,
     ) -> None:
         self.state = StubState(delay_s, hang_s, retry_after)
         super().__init__(StubApp(self.state))
