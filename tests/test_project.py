@@ -63,3 +63,16 @@ def test_toml_syntax_error_names_the_file(tmp_path: Path):
     path.write_text("[project\nname = 1\n")
     with pytest.raises(ConfigError, match=str(path)):
         load_config(path)
+
+
+def test_locate_reads_quoted_dotted_keys_and_skips_multiline_strings():
+    from evalwheel.project.config import locate
+
+    text = (
+        '[project]\nname = "x"\n\n[judges."a.b"]\nrubric = """\nmodel = "not a key"\n"""\n'
+        'model = "local"\n\n[models]\ngpt = { model = "m" }\n'
+    )
+    assert locate(text, ("judges", "a.b", "model")) == 8
+    assert locate(text, ("judges", "a.b", "labels")) == 4  # absent: the table's header
+    assert locate(text, ("models", "gpt", "base_url")) == 11  # inside an inline table
+    assert locate(text, ("gates", "commit")) is None

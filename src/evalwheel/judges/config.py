@@ -25,10 +25,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from evalwheel.errors import InputError
 from evalwheel.core.judge import Judge
+from evalwheel.errors import InputError
 from evalwheel.project import Project
-from evalwheel.project.config import locate
+from evalwheel.project.config import problem_lines
 
 
 class JudgeConfigError(InputError):
@@ -75,22 +75,10 @@ def configured_judges(project: Project | None) -> dict[str, dict[str, Any]]:
 
 
 def _problems(exc: ValidationError, name: str, project: Project | None) -> str:
-    text = ""
-    where = "evalwheel.toml"
-    if project is not None and project.config_path.exists():
-        text = project.config_path.read_text(encoding="utf-8")
-        where = str(project.config_path)
-    lines = []
-    for error in exc.errors():
-        loc = ("judges", name, *error["loc"])
-        line = locate(text, loc) if text else None
-        field = ".".join(str(p) for p in loc)
-        lines.append(
-            f"{where}:{line}: {field}: {error['msg']}"
-            if line
-            else f"{where}: {field}: {error['msg']}"
-        )
-    return "\n".join(lines)
+    """``FILE:LINE: judges.NAME.field: message`` lines (a shipped judge has no file: no line)."""
+    if project is None or not project.config_path.exists() or name not in project.config.judges:
+        return "\n".join(problem_lines(exc, ("judges", name), "evalwheel.toml", ""))
+    return "\n".join(problem_lines(exc, ("judges", name), project.config_path))
 
 
 def resolve_judge(project: Project | None, name: str) -> Judge | PanelSpec:

@@ -12,9 +12,18 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+import tomli_w
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from evalwheel.errors import InputError
+from evalwheel.inputfiles import first_problem, read_text
 
 CONFIG_FILE = "evalwheel.toml"
 
@@ -25,7 +34,21 @@ class ConfigError(InputError):
 
 class ProjectSection(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        check_project_name(value)
+        return value
+
+
+def check_project_name(name: str) -> None:
+    """A project name is one line of printable text: it is shown in reports and headers."""
+    if not name.strip():
+        raise ValueError("must not be blank")
+    if any(not ch.isprintable() for ch in name):
+        raise ValueError("must not contain newlines or control characters")
 
 
 class StoreSection(BaseModel):
@@ -80,59 +103,152 @@ class ProjectConfig(BaseModel):
     prices: dict[str, PriceEntry] = Field(default_factory=dict)
 
 
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'.]+)\s*=")
+_KEY_PART = r"""(?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)"""
+_DOTTED = rf"{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*"
+_HEADER = re.compile(rf"^\s*\[\[?\s*({_DOTTED})\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(rf"^\s*({_DOTTED})\s*=")
+_DIGIT_RUN = re.compile(r"[0-9_]{100,}")
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+
+def _key_parts(dotted: str) -> list[str]:
+    """``a."b.c".d`` → ``["a", "b.c", "d"]``, decoded by tomllib itself (quotes, escapes)."""
+    try:
+        tree: Any = tomllib.loads(f"{dotted} = 0")
+    except tomllib.TOMLDecodeError:
+        return []
+    parts = []
+    while isinstance(tree, dict) and tree:
+        key = next(iter(tree))
+        parts.append(key)
+        tree = tree[key]
+    return parts
 
 
 def locate(text: str, loc: tuple[str | int, ...]) -> int | None:
-    """Best-effort line number (1-based) of the key at ``loc`` in TOML text, for error messages."""
+    """Line number (1-based) of the key at ``loc`` in TOML text, for error messages.
+
+    tomllib keeps no positions, so this reads table headers and ``key =`` lines (quoted and
+    dotted keys included, multi-line strings skipped). When the key itself is absent (a required
+    field left out) it answers the line of the deepest table or key on the way there, so an error
+    always points into the right section.
+    """
     parts = [str(p) for p in loc]
     table: list[str] = []
-    best: int | None = None
+    best: tuple[int, int] | None = None  # (matched depth, line)
+    in_string: str | None = None
     for number, line in enumerate(text.splitlines(), start=1):
+        if in_string:
+            if line.count(in_string) % 2:
+                in_string = None
+            continue
         header = _HEADER.match(line)
         if header:
-            table = [p.strip().strip("\"'") for p in header.group(1).split(".")]
-            if table == parts[: len(table)] and best is None and len(table) >= len(parts) - 1:
-                best = number
-            continue
-        key = _KEY.match(line)
-        if key:
-            path = table + [p.strip().strip("\"'") for p in key.group(1).split(".")]
-            if path == parts[: len(path)]:
+            table = _key_parts(header.group(1))
+            path = table
+        else:
+            key = _KEY.match(line)
+            if not key:
+                continue
+            path = table + _key_parts(key.group(1))
+            rest = line[key.end() :]
+            for quotes in ('"""', "'''"):
+                if rest.count(quotes) % 2:
+                    in_string = quotes
+        if path and path == parts[: len(path)]:
+            if len(path) == len(parts):
                 return number
-    return best
+            if best is None or len(path) > best[0]:
+                best = (len(path), number)
+    return best[1] if best else None
+
+
+def read_config_text(path: Path) -> str:
+    """The text of a configuration file: UTF-8 (BOM or not) or UTF-16/32 with a BOM."""
+    try:
+        return read_text(path)
+    except InputError as exc:
+        raise ConfigError(exc.detail, file=exc.file, line=exc.line, field=exc.field) from None
+
+
+def problem_lines(
+    exc: ValidationError, prefix: tuple[str, ...], path: Path | str, text: str | None = None
+) -> list[str]:
+    """One ``FILE:LINE: section.name.field: message`` per validation error of a config section.
+
+    ``prefix`` is where the validated table sits (``("models", "gpt")``); ``text`` is the file's
+    text, read from ``path`` when not given (a file that cannot be read just gives no lines).
+    """
+    if text is None:
+        try:
+            text = read_text(Path(path)) if Path(path).is_file() else ""
+        except InputError:
+            text = ""
+    lines = []
+    for error in exc.errors():
+        loc = (*prefix, *(str(p) for p in error["loc"]))
+        line = locate(text, loc) if text else None
+        where = f"{path}:{line}" if line else str(path)
+        field = ".".join(loc) or "(top level)"
+        message = "required" if error["type"] == "missing" else error["msg"]
+        lines.append(f"{where}: {field}: {message}")
+    return lines
+
+
+def _toml_error(path: Path, text: str, exc: Exception) -> ConfigError:
+    """tomllib's own errors (``… (at line 3, column 5)``) and the int-str conversion limit's
+    ValueError, as ``FILE:LINE: (file): message``."""
+    message = str(exc)
+    position = _TOML_POSITION.search(message)
+    if isinstance(exc, tomllib.TOMLDecodeError):
+        if position:
+            detail = f"invalid TOML: {message[: position.start()]} (column {position.group(2)})"
+            return ConfigError(detail, file=str(path), line=int(position.group(1)), field="(file)")
+        return ConfigError(f"invalid TOML: {message}", file=str(path), field="(file)")
+    line = next(
+        (
+            n
+            for n, row in enumerate(text.splitlines(), start=1)
+            if any(len(m.group().replace("_", "")) > 4300 for m in _DIGIT_RUN.finditer(row))
+        ),
+        None,
+    )
+    return ConfigError(
+        "number too large (more than 4,300 digits)", file=str(path), line=line, field="(file)"
+    )
 
 
 def load_config(path: Path) -> ProjectConfig:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    text = read_config_text(path)
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+    except (tomllib.TOMLDecodeError, ValueError) as exc:
+        raise _toml_error(path, text, exc) from None
+    problem = first_problem(data, int_bits=64)
+    if problem:
+        loc, message = problem
+        field = ".".join(str(p) for p in loc) or "(file)"
+        raise ConfigError(message, file=str(path), line=locate(text, loc), field=field)
     try:
         return ProjectConfig.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            loc = tuple(error["loc"])
-            line = locate(text, loc)
-            where = f"{path}:{line}" if line else str(path)
-            field = ".".join(str(p) for p in loc) or "(top level)"
-            lines.append(f"{where}: {field}: {error['msg']}")
-        raise ConfigError("\n".join(lines)) from None
+        raise ConfigError("\n".join(problem_lines(exc, (), path, text))) from None
 
 
 def render_default_config(name: str) -> str:
+    """The file ``evalwheel init`` writes; the name is written by tomli_w, so quotes, backslashes
+    and non-ASCII names round-trip (``ConfigError`` for a name that is not one printable line)."""
+    try:
+        check_project_name(name)
+    except ValueError as exc:
+        raise ConfigError(str(exc), field="project.name") from None
+    name_line = tomli_w.dumps({"name": name}).strip()
     return f"""\
 # evalwheel project configuration. Reference: docs/configuration.md
 # Environment variables override: EVALWHEEL_DATABASE_URL, EVALWHEEL_BLOB_DIR.
 
 [project]
-name = {name!r}
+{name_line}
 
 [store]
 # Default: one SQLite file at .evalwheel/store.db. For PostgreSQL:
