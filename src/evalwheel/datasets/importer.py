@@ -15,11 +15,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from evalwheel.errors import InputError
 from evalwheel.core.dataset import DatasetKind
 from evalwheel.core.hashing import canonical_json, content_hash, short
-from evalwheel.datasets.readers import ByteCounter, RawRow, RowError, detect_format, read_rows
+from evalwheel.datasets.readers import (
+    ByteCounter,
+    RawRow,
+    RowError,
+    detect_format,
+    missing_columns,
+    read_rows,
+)
 from evalwheel.datasets.schemas import ROW_SCHEMAS, RowBase
+from evalwheel.errors import InputError
+from evalwheel.inputfiles import check_value
 
 MAX_REPORTED_ERRORS = 1000
 
@@ -45,13 +53,25 @@ class ImportFailed(InputError):
         super().__init__(self.render())
 
     def lines(self) -> list[str]:
-        return [f"{self.path}:{e.line}: {e.field}: {e.message}" for e in self.errors]
+        return [e.render(self.path) for e in self.errors]
 
     def render(self) -> str:
         text = "\n".join(self.lines())
         if self.truncated:
             text += f"\n(stopped listing after {MAX_REPORTED_ERRORS} errors)"
         return text
+
+
+#: pydantic's names for the branches of ``schemas.Request`` (text | object | array) in error paths.
+_REQUEST_BRANCHES = frozenset({"constrained-str", "dict[str,any]", "list[any]"})
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return type(value).__name__
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -74,9 +94,26 @@ def row_to_example(
         parsed = schema.model_validate(row.data)
     except ValidationError as exc:
         errors = []
+        unions: set[str] = set()
         for err in exc.errors():
+            loc = tuple(err["loc"])
             message = "required" if err["type"] == "missing" else err["msg"]
-            errors.append(RowError(row.line, _field_name(tuple(err["loc"])), message))
+            if len(loc) == 2 and loc[1] in _REQUEST_BRANCHES:
+                # One line for a request of the wrong shape, not one per union branch.
+                value = row.data.get(str(loc[0]))
+                if isinstance(value, str) and loc[1] == "constrained-str":
+                    errors.append(RowError(row.line, str(loc[0]), message))
+                elif not isinstance(value, str) and loc[0] not in unions:
+                    unions.add(str(loc[0]))
+                    errors.append(
+                        RowError(
+                            row.line,
+                            str(loc[0]),
+                            f"expected text, a JSON object or an array, got {_json_kind(value)}",
+                        )
+                    )
+                continue
+            errors.append(RowError(row.line, _field_name(loc), message))
         return None, errors
     metadata = dict(parsed.metadata)
     for name in schema.metadata_fields:
@@ -98,8 +135,10 @@ def row_to_example(
         else:
             content["id"] = str(parsed.id)
         payload = canonical_json(content)
-    except (TypeError, ValueError) as exc:
-        return None, [RowError(row.line, "(row)", f"value is not JSON-compatible: {exc}")]
+    except (TypeError, ValueError, RecursionError) as exc:
+        # Readers check values already; this names the field if a value still slipped through.
+        field, message = check_value(content) or ("(row)", f"value is not JSON-compatible: {exc}")
+        return None, [RowError(row.line, field, message)]
     digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
     return PreparedExample(content["id"], digest, payload), []
 
@@ -126,8 +165,12 @@ def validate_file(
     prepared: list[PreparedExample] = []
     first_line: dict[str, int] = {}
     rows = 0
-    for row in read_rows(path, detect_format(path, fmt), counter):
+    first_row: int | None = None
+    fmt = detect_format(path, fmt)
+    for row in read_rows(path, fmt, counter):
         rows += 1
+        if first_row is None and row.line is not None and not row.errors:
+            first_row = row.line
         if progress and rows % 2000 == 0:
             progress(counter.done, counter.total, rows)
         if len(errors) >= MAX_REPORTED_ERRORS:
@@ -153,6 +196,10 @@ def validate_file(
         prepared.append(example)
     if progress:
         progress(counter.total, counter.total, rows)
+    header_line = 1 if fmt == "csv" else first_row or 1
+    unmapped = missing_columns(field_map, counter.columns, header_line)
+    if unmapped:
+        raise ImportFailed(path, unmapped, False)
     if errors:
         truncated = len(errors) >= MAX_REPORTED_ERRORS
         raise ImportFailed(path, errors[:MAX_REPORTED_ERRORS], truncated)

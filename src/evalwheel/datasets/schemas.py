@@ -36,6 +36,17 @@ class RowBase(BaseModel):
     split: SplitName | None = None
     metadata: dict[str, JsonValue] = Field(default_factory=dict)
 
+    @field_validator("id")
+    @classmethod
+    def _id_storable(cls, value: Any) -> Any:
+        # Ids go into an indexed text column: PostgreSQL refuses NUL there, and a huge integer
+        # would become a string longer than the column.
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            raise ValueError("integer id out of the 64-bit range; write it as a string")
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain a NUL character (\\x00)")
+        return value
+
     @field_validator("input")
     @classmethod
     def _input_not_blank(cls, value: Any) -> Any:

@@ -11,12 +11,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from evalwheel.datasets.readers import ByteCounter, detect_format, missing_columns, read_rows
 from evalwheel.errors import InputError
-from evalwheel.datasets.readers import ByteCounter, detect_format, read_rows
 
 FIELDS = ("item", "annotator", "label", "rationale", "adjudicated")
 ALIASES = {"item_id": "item", "id": "item", "rater": "annotator", "judge": "annotator"}
 ADJUDICATED_NAMES = frozenset({"adjudicated", "adjudication", "gold"})
+#: The store's column widths (PostgreSQL enforces them; SQLite would not, so both check here).
+MAX_LENGTHS = {"item": 256, "annotator": 128, "label": 128}
 
 
 class LabelRow(BaseModel):
@@ -75,19 +77,33 @@ def read_labels(
     problems: list[str] = []
     rows: list[LabelRow] = []
     seen: dict[tuple[str, str, bool], tuple[int, str]] = {}
-    for raw in read_rows(path, detect_format(path, fmt), ByteCounter()):
-        problems.extend(f"{path}:{e.line}: {e.field}: {e.message}" for e in raw.errors)
-        if raw.errors:
+    counter = ByteCounter()
+    first_row: int | None = None
+    fmt = detect_format(path, fmt)
+    for raw in read_rows(path, fmt, counter):
+        problems.extend(e.render(path) for e in raw.errors)
+        if raw.errors or raw.line is None:
             continue
+        first_row = first_row or raw.line
         data = dict(raw.data)
         for alias, name in ALIASES.items():
             if alias in data and columns[name] == name and name not in data:
                 data[name] = data.pop(alias)
         values = {name: data.get(column) for name, column in columns.items()}
+        shapes = [
+            f"{path}:{raw.line}: {columns[name]}: expected text, got {type(value).__name__}"
+            for name, value in values.items()
+            if isinstance(value, dict | list)
+        ]
+        too_long = [
+            f"{path}:{raw.line}: {columns[name]}: longer than {limit} characters"
+            for name, limit in MAX_LENGTHS.items()
+            if not isinstance(values[name], dict | list) and len(_text(values[name]) or "") > limit
+        ]
         missing = [n for n in ("item", "annotator", "label") if _text(values[n]) is None]
-        for name in missing:
-            problems.append(f"{path}:{raw.line}: {columns[name]}: required")
-        if missing:
+        problems.extend(shapes + too_long)
+        problems.extend(f"{path}:{raw.line}: {columns[name]}: required" for name in missing)
+        if missing or shapes or too_long:
             continue
         flag = _flag(values["adjudicated"]) if values["adjudicated"] is not None else False
         if flag is None:
@@ -114,6 +130,9 @@ def read_labels(
         if key not in seen:
             seen[key] = (row.line, row.label)
             rows.append(row)
+    unmapped = missing_columns(field_map, counter.columns, 1 if fmt == "csv" else first_row or 1)
+    if unmapped:
+        raise LabelFileError([e.render(path) for e in unmapped])
     if problems:
         raise LabelFileError(problems)
     return rows
