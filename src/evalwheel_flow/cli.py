@@ -86,15 +86,22 @@ def run_cmd(
     event: Annotated[Path, typer.Option("--event", help='{"trigger": task id, "payload": {...}}')],
 ) -> None:
     """Run a workflow on one event in the simulated shop; print the effects and the end state."""
+    from evalwheel.errors import InputError
+    from evalwheel.inputfiles import load_json_file
     from evalwheel_flow.shop.events import Event
     from evalwheel_flow.shop.executor import execute
 
     workflow = _load(file)
     try:
-        data = json.loads(event.read_text(encoding="utf-8"))
+        data = load_json_file(event)
+    except InputError as exc:
+        _fail(str(exc))
+    if not isinstance(data, dict) or not {"trigger", "payload"} <= data.keys():
+        _fail(f'{event}: (file): not an event: expected {{"trigger": ..., "payload": {{...}}}}')
+    try:
         ev = Event(trigger=data["trigger"], payload=data["payload"])
-    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        _fail(f'{event}: not an event ({{"trigger", "payload"}}): {exc}')
+    except (TypeError, ValueError) as exc:
+        _fail(f"{event}: (file): not an event: {exc}")
     result = execute(workflow, ev)
     _emit(
         {

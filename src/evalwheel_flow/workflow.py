@@ -12,6 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from evalwheel.errors import InputError
+from evalwheel.inputfiles import load_json_file
+
 StepType = Literal["TRIGGER", "CONDITION", "ACTION", "FOREACH", "WAIT"]
 PORTS: dict[str, tuple[str, ...]] = {
     "TRIGGER": ("output",),
@@ -68,11 +71,9 @@ class Workflow(BaseModel):
     @classmethod
     def load(cls, path: Path) -> Workflow:
         try:
-            return cls.from_data(json.loads(Path(path).read_text(encoding="utf-8")))
-        except json.JSONDecodeError as exc:
-            raise WorkflowFormatError(
-                f"{path}:{exc.lineno}: (file): invalid JSON: {exc.msg}"
-            ) from None
+            return cls.from_data(load_json_file(Path(path)))
+        except InputError as exc:  # encoding, JSON syntax, depth, numbers, NUL
+            raise WorkflowFormatError(str(exc)) from None
         except ValidationError as exc:
             raise WorkflowFormatError(
                 "\n".join(

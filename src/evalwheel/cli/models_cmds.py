@@ -345,6 +345,7 @@ def batch_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Run a file of chat requests: resumable, cached, within budget. Exit 1 if any id failed or remains."""
+    from evalwheel.inputfiles import load_json_file
     from evalwheel.llm.batch import BatchInputError, read_requests, read_results, run_batch
 
     project = _project()
@@ -356,9 +357,9 @@ def batch_cmd(
     schema_value = None
     if schema is not None:
         try:
-            schema_value = json.loads(schema.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            fail(f"{schema}: cannot read the schema: {exc}")
+            schema_value = load_json_file(schema)
+        except InputError as exc:
+            fail(str(exc))
     if not input_path.is_file():
         fail(f"{input_path}: no such file")
     try:

@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from evalwheel.errors import InputError
+from evalwheel.inputfiles import JsonProblem, iter_lines, loads
 from evalwheel.llm.client import CallStats, ModelClient
 from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded, InvalidOutput, ModelCallError
 from evalwheel.llm.types import CallError, ChatRequest, ChatResponse
@@ -43,61 +44,63 @@ class BatchItem:
 
 
 def read_requests(path: Path, schema: dict[str, Any] | None = None) -> list[BatchItem]:
-    """Every line validated first; all problems reported as ``FILE:LINE: field: message``."""
+    """Every line validated first; all problems reported as ``FILE:LINE: field: message``.
+
+    Lines are read like dataset files (``evalwheel.inputfiles``): BOM-detected encodings, the line
+    size limit, and JSON depth, number and NUL checks.
+    """
     problems: list[str] = []
     items: list[BatchItem] = []
     seen: dict[str, int] = {}
-    with open(path, encoding="utf-8-sig") as f:
-        for number, text in enumerate(f, start=1):
-            if not text.strip():
-                continue
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                problems.append(
-                    f"{path}:{number}: (line): invalid JSON: {exc.msg} (column {exc.colno})"
-                )
-                continue
-            if not isinstance(data, dict):
-                problems.append(f"{path}:{number}: (line): expected a JSON object")
-                continue
-            raw_id = data.pop("id", None)
-            if not isinstance(raw_id, (str, int)) or raw_id == "":
-                problems.append(f"{path}:{number}: id: required (a string or integer)")
-                continue
-            item_id = str(raw_id)
-            if item_id in seen:
-                problems.append(
-                    f"{path}:{number}: id: duplicate id {item_id!r} (first at line {seen[item_id]})"
-                )
-                continue
-            seen[item_id] = number
-            try:
-                request = ChatRequest.model_validate(data)
-            except ValidationError as exc:
-                for err in exc.errors():
-                    loc = ".".join(map(str, err["loc"])) or "(line)"
-                    msg = "required" if err["type"] == "missing" else err["msg"]
-                    problems.append(f"{path}:{number}: {loc}: {msg}")
-                continue
-            bad_roles = [
-                i
-                for i, m in enumerate(request.messages)
-                if not isinstance(m, dict) or "role" not in m
-            ]
-            if bad_roles:
-                problems.append(f"{path}:{number}: messages.{bad_roles[0]}.role: required")
-                continue
-            if schema is not None and request.response_format is None:
-                request = request.model_copy(
-                    update={
-                        "response_format": {
-                            "type": "json_schema",
-                            "json_schema": {"name": "output", "schema": schema, "strict": True},
-                        }
+    for number, text, problem in iter_lines(path):
+        if text is None:
+            problems.append(f"{path}:{number}: (line): {problem}")
+            continue
+        if not text.strip():
+            continue
+        try:
+            data = loads(text.rstrip("\r\n"))
+        except JsonProblem as exc:
+            problems.append(f"{path}:{number}: {exc.field}: {exc.message}")
+            continue
+        if not isinstance(data, dict):
+            problems.append(f"{path}:{number}: (line): expected a JSON object")
+            continue
+        raw_id = data.pop("id", None)
+        if not isinstance(raw_id, (str, int)) or raw_id == "":
+            problems.append(f"{path}:{number}: id: required (a string or integer)")
+            continue
+        item_id = str(raw_id)
+        if item_id in seen:
+            problems.append(
+                f"{path}:{number}: id: duplicate id {item_id!r} (first at line {seen[item_id]})"
+            )
+            continue
+        seen[item_id] = number
+        try:
+            request = ChatRequest.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = ".".join(map(str, err["loc"])) or "(line)"
+                msg = "required" if err["type"] == "missing" else err["msg"]
+                problems.append(f"{path}:{number}: {loc}: {msg}")
+            continue
+        bad_roles = [
+            i for i, m in enumerate(request.messages) if not isinstance(m, dict) or "role" not in m
+        ]
+        if bad_roles:
+            problems.append(f"{path}:{number}: messages.{bad_roles[0]}.role: required")
+            continue
+        if schema is not None and request.response_format is None:
+            request = request.model_copy(
+                update={
+                    "response_format": {
+                        "type": "json_schema",
+                        "json_schema": {"name": "output", "schema": schema, "strict": True},
                     }
-                )
-            items.append(BatchItem(item_id, number, request))
+                }
+            )
+        items.append(BatchItem(item_id, number, request))
     if problems:
         raise BatchInputError(problems)
     return items
@@ -108,18 +111,17 @@ def read_results(path: Path) -> dict[str, dict[str, Any]]:
     results: dict[str, dict[str, Any]] = {}
     if not path.exists():
         return results
-    with open(path, encoding="utf-8") as f:
-        for text in f:
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError:
-                continue
-            if (
-                isinstance(record, dict)
-                and "id" in record
-                and ("response" in record or "error" in record)
-            ):
-                results[str(record["id"])] = record
+    for _, text, _ in iter_lines(path):
+        try:
+            record = loads(text) if text is not None else None
+        except JsonProblem:  # torn, or not ours: such a line is no result and is run again
+            continue
+        if (
+            isinstance(record, dict)
+            and "id" in record
+            and ("response" in record or "error" in record)
+        ):
+            results[str(record["id"])] = record
     return results
 
 
