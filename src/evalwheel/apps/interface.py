@@ -36,9 +36,16 @@ class AppOutput(BaseModel):
 
 
 class CheckResult(BaseModel):
+    """One scorer's verdict on one output. ``passed`` is None when the check does not apply (no
+    reference); ``label`` and ``explanation`` carry a categorical verdict and its reason (a
+    judge's label and rationale) as first-class fields, so reports and gates need not dig them
+    out of ``details``, which keeps whatever else the scorer wants to show."""
+
     scorer: str
     passed: bool | None = None
     value: float | None = None
+    label: str | None = None
+    explanation: str | None = None
     details: dict[str, Any] = Field(default_factory=dict)
 
 
