@@ -114,6 +114,7 @@ class FlowApp:
                 details={
                     "events_checked": verdict.events_checked,
                     "counterexample": verdict.counterexample,
+                    "limit": verdict.limit,
                 },
             ),
             CheckResult(

@@ -14,6 +14,11 @@ suite is built from both workflows, so it probes what either one looks at:
 
 The answer is "equivalent" (no event told them apart) or the first counterexample with both
 behaviours. It is a test, not a proof: the suite is what it covers (see bench/flow_mutation.py).
+
+A candidate workflow is untrusted, so one check is bounded by counts (``evalwheel_flow.limits``):
+workflows over the size limits are not run, a suite over ``ORACLE_EVENTS`` is not built, and all
+the steps and Liquid renders of both workflows share ``ORACLE_WORK`` units. A check stopped by a
+limit answers "not equivalent" with ``limit`` saying which: the same answer on every machine.
 """
 
 from __future__ import annotations
@@ -28,6 +33,13 @@ from pydantic import BaseModel
 from evalwheel_flow.catalog.catalog import Catalog, FieldType, PathError, load_catalog
 from evalwheel_flow.conditions import ConditionSyntaxError, parse
 from evalwheel_flow.conditions.ast import Comparison, Expr, Logical, Quantifier, Unary
+from evalwheel_flow.limits import (
+    ORACLE_EVENTS,
+    ORACLE_WORK,
+    WorkBudget,
+    WorkLimitExceeded,
+    oversize,
+)
 from evalwheel_flow.shop.events import Event, sample_payload, sample_value, set_path
 from evalwheel_flow.shop.executor import execute
 from evalwheel_flow.workflow import Workflow
@@ -40,6 +52,7 @@ class EquivalenceResult(BaseModel):
     equivalent: bool
     events_checked: int
     counterexample: dict[str, Any] | None = None
+    limit: str | None = None  # the resource limit that stopped the check, if one did
 
 
 @dataclass
@@ -171,6 +184,21 @@ def _item_variants(catalog: Catalog, spec: dict, rng: random.Random) -> list[Any
     return variants
 
 
+def _variant_count(spec: dict) -> int:
+    """How many items ``_item_variants`` makes for a spec, without making them."""
+    return sum(len(values) for values in spec["probes"].values()) + sum(
+        1 + 2 * _variant_count(nested) for nested in spec["nested"].values()
+    )
+
+
+def _too_many_events(planned: int) -> None:
+    if planned > ORACLE_EVENTS:
+        raise WorkLimitExceeded(
+            f"the event suite would have more than {ORACLE_EVENTS:,} events "
+            "(too many conditions or literals)"
+        )
+
+
 def _list_candidates(catalog: Catalog, spec: dict, rng: random.Random) -> list[list[Any]]:
     variants = _item_variants(catalog, spec, rng)
     lists: list[list[Any]] = [[]]
@@ -183,9 +211,12 @@ def _list_candidates(catalog: Catalog, spec: dict, rng: random.Random) -> list[l
 def build_suite(
     a: Workflow, b: Workflow, catalog: Catalog | None = None, seed: int = 0
 ) -> list[Event]:
+    """The events for ``a`` against ``b``; ``WorkLimitExceeded`` rather than a suite of more than
+    ``ORACLE_EVENTS`` (counted before the events, or a list's items, are made)."""
     catalog = catalog or load_catalog()
     rng = random.Random(seed)
     triggers = sorted({s.task_id for w in (a, b) for s in w.triggers() if catalog.task(s.task_id)})
+    expressions = _conditions(a) + _conditions(b)
     events: list[Event] = []
     for trigger_id in triggers:
         trigger = catalog.task(trigger_id)
@@ -193,8 +224,13 @@ def build_suite(
         scope = catalog.scope(trigger)
         probes: dict[tuple[str, ...], list[Any]] = {}
         list_specs: dict = {}
-        for expr in _conditions(a) + _conditions(b):
+        for expr in expressions:
             _leaf_probes(expr, catalog, scope, probes, list_specs)
+            _too_many_events(
+                len(events)
+                + BACKGROUNDS * sum(len(v) for v in probes.values())
+                + BACKGROUNDS * sum(1 + 2 * _variant_count(spec) for spec in list_specs.values())
+            )
         choices: dict[tuple[str, ...], list[Any]] = dict(probes)
         for parts, spec in list_specs.items():
             choices[parts] = _list_candidates(catalog, spec, rng)
@@ -202,6 +238,12 @@ def build_suite(
         tags = _action_tags(a) | _action_tags(b)
         if tags:  # resources that already carry the tags actions add or remove
             bases += [_with_tags(base, tags) for base in bases]
+        _too_many_events(
+            len(events)
+            + len(bases)
+            + BACKGROUNDS * sum(len(c) for c in choices.values())
+            + (FUZZ if choices else 0)
+        )
         events.extend(Event(trigger_id, copy.deepcopy(base)) for base in bases)
 
         def with_values(
@@ -263,17 +305,27 @@ def check_equivalence(
     a: Workflow, b: Workflow, catalog: Catalog | None = None, seed: int = 0
 ) -> EquivalenceResult:
     catalog = catalog or load_catalog()
-    suite = build_suite(a, b, catalog, seed)
-    for checked, event in enumerate(suite, start=1):
-        run_a, run_b = execute(a, event, catalog), execute(b, event, catalog)
-        if run_a.behaviour() != run_b.behaviour():
-            return EquivalenceResult(
-                equivalent=False,
-                events_checked=checked,
-                counterexample={
-                    "event": event.to_data(),
-                    "a": {"fired": run_a.fired, "effects": run_a.effects, "error": run_a.error},
-                    "b": {"fired": run_b.fired, "effects": run_b.effects, "error": run_b.error},
-                },
-            )
+    for workflow in (a, b):
+        too_big = oversize(workflow)
+        if too_big:
+            return EquivalenceResult(equivalent=False, events_checked=0, limit=too_big)
+    budget = WorkBudget(ORACLE_WORK, "this equivalence check")
+    checked = 0
+    try:
+        suite = build_suite(a, b, catalog, seed)
+        for event in suite:
+            run_a, run_b = execute(a, event, catalog, budget), execute(b, event, catalog, budget)
+            checked += 1
+            if run_a.behaviour() != run_b.behaviour():
+                return EquivalenceResult(
+                    equivalent=False,
+                    events_checked=checked,
+                    counterexample={
+                        "event": event.to_data(),
+                        "a": {"fired": run_a.fired, "effects": run_a.effects, "error": run_a.error},
+                        "b": {"fired": run_b.fired, "effects": run_b.effects, "error": run_b.error},
+                    },
+                )
+    except WorkLimitExceeded as exc:
+        return EquivalenceResult(equivalent=False, events_checked=checked, limit=str(exc))
     return EquivalenceResult(equivalent=True, events_checked=len(suite))

@@ -3,7 +3,8 @@
 - ``outcome``: did it do what the item expects (build a workflow, ask, or refuse)?
 - ``valid``: does the workflow pass Flow's validator (no errors in the four buckets)?
 - ``equivalent``: does it behave like the reference on the oracle's event suite? The
-  counterexample is kept when it does not.
+  counterexample is kept when it does not, the resource limit when the check stopped at one (a
+  workflow too costly to run is not equivalent: the scorer's work per item is bounded).
 - ``passed``: the item's verdict: the expected outcome, and for workflows valid and equivalent.
 """
 
@@ -28,6 +29,7 @@ class FlowScore(BaseModel):
     equivalent: bool | None = None
     events_checked: int | None = None
     counterexample: dict[str, Any] | None = None
+    limit: str | None = None
     passed: bool
 
 
@@ -62,5 +64,6 @@ def score(
         result.equivalent = equivalence.equivalent
         result.events_checked = equivalence.events_checked
         result.counterexample = equivalence.counterexample
+        result.limit = equivalence.limit
     result.passed = bool(outcome_ok and report.ok and result.equivalent)
     return result

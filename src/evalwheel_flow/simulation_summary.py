@@ -3,6 +3,10 @@
 The events are the oracle's suite for the workflow against itself (boundary values of its own
 conditions over random shops), so a summary like "actions ran on 6 of 6 events" shows a condition
 that never filters, and "on 0 of 80" one that never passes, without needing a reference.
+
+It runs under the oracle's limits (``evalwheel_flow.limits``): a workflow over one is summarised as
+far as it ran, with the limit named, in words that are the same on every machine (the judge's
+prompt, and so its cache key, depend on them).
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from collections import Counter
 
 from evalwheel_flow.catalog import Catalog, load_catalog
 from evalwheel_flow.equivalence import build_suite
-from evalwheel_flow.shop.executor import execute
+from evalwheel_flow.limits import ORACLE_WORK, WorkBudget, WorkLimitExceeded, oversize
+from evalwheel_flow.shop.executor import Execution, execute
 from evalwheel_flow.workflow import Workflow
 
 MAX_KINDS = 5
@@ -32,10 +37,24 @@ def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:
 
 def simulate_summary(workflow: Workflow, catalog: Catalog | None = None) -> str:
     catalog = catalog or load_catalog()
-    events = build_suite(workflow, workflow, catalog)
+    too_big = oversize(workflow)
+    if too_big:
+        return f"not simulated: {too_big}"
+    try:
+        events = build_suite(workflow, workflow, catalog)
+    except WorkLimitExceeded as exc:
+        return f"not simulated: {exc}"
     if not events:
         return "no events to simulate (no known trigger)"
-    results = [execute(workflow, event, catalog) for event in events]
+    budget = WorkBudget(ORACLE_WORK, "simulating this workflow")
+    results: list[Execution] = []
+    stopped = None
+    for event in events:
+        try:
+            results.append(execute(workflow, event, catalog, budget))
+        except WorkLimitExceeded as exc:
+            stopped = f"stopped after {len(results)} of {len(events)} events: {exc}"
+            break
     acted = [r for r in results if r.effects]
     errors = Counter(r.error for r in results if r.error)
     kinds: Counter[str] = Counter()
@@ -52,4 +71,6 @@ def simulate_summary(workflow: Workflow, catalog: Catalog | None = None) -> str:
         )
     if errors:
         parts.append("runtime errors: " + "; ".join(f"{e} ({n})" for e, n in errors.most_common(3)))
+    if stopped:
+        parts.append(stopped)
     return ", ".join(parts)

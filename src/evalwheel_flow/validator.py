@@ -2,13 +2,17 @@
 
 - ``taskErrors``: unknown tasks, not exactly one trigger, bad links and ports, unreachable steps,
   cycles, and actions whose required resource the trigger does not provide (context mismatch);
-- ``configFieldErrors``: missing, unknown or mistyped config values, bad Liquid;
+- ``configFieldErrors``: missing, unknown or mistyped config values, bad Liquid, Liquid over a
+  resource limit (each field is trial-rendered on a sample event, see ``evalwheel_flow.limits``);
 - ``conditionErrors``: condition syntax, unknown data paths, operators and literals that don't suit
   the field's type;
 - ``foreachBodyErrors``: a for-each over something that is not a list, or with an empty body.
 
 Warnings are kept apart: the workflow runs, but probably not as meant (the inventory-prior pitfall:
 a threshold on a variant's quantity without the prior quantity fires on every later change too).
+
+A workflow over the size limits (steps, links, one value's length) gets that one task error and is
+not walked further: validating untrusted input must cost little whatever it holds.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from evalwheel_flow.catalog.catalog import Catalog, FieldType, PathError, Task, 
 from evalwheel_flow.conditions import ConditionSyntaxError, parse
 from evalwheel_flow.conditions.ast import Comparison, atoms
 from evalwheel_flow.conditions.typecheck import check as check_condition
+from evalwheel_flow.limits import VALIDATION_WORK, WorkBudget, oversize
 from evalwheel_flow.workflow import PORTS, Step, Workflow
 
 BUCKETS = ("taskErrors", "configFieldErrors", "conditionErrors", "foreachBodyErrors")
@@ -64,11 +69,18 @@ class _Context:
     report: ValidationReport
     workflow: Workflow
     visited: set[str] = field(default_factory=set)
+    liquid: WorkBudget = field(
+        default_factory=lambda: WorkBudget(VALIDATION_WORK, "trial-rendering its Liquid fields")
+    )
 
 
 def validate(workflow: Workflow, catalog: Catalog | None = None) -> ValidationReport:
     catalog = catalog or load_catalog()
     report = ValidationReport()
+    too_big = oversize(workflow)
+    if too_big:
+        report.taskErrors.append(Problem(message=too_big))
+        return report
     ctx = _Context(catalog, report, workflow)
     steps = workflow.root.steps
     ids = [s.step_id for s in steps]
@@ -291,7 +303,9 @@ def _check_config(ctx: _Context, step: Step, task: Task, scope: dict[str, FieldT
                     Problem(step_id=step.step_id, field=name, message="required")
                 )
             continue
-        problem = _check_value(ctx.catalog, scope, spec.type, spec.enum, spec.liquid, value)
+        problem = _check_value(
+            ctx.catalog, scope, spec.type, spec.enum, spec.liquid, value, ctx.liquid
+        )
         if problem:
             ctx.report.configFieldErrors.append(
                 Problem(step_id=step.step_id, field=name, message=problem)
@@ -305,11 +319,12 @@ def _check_value(
     enum: list[str] | None,
     liquid_ok: bool,
     value: str,
+    budget: WorkBudget | None = None,
 ) -> str | None:
     if liquid_fields.has_liquid(value):
         if not liquid_ok and type_ != "ID":
             return "this field does not take Liquid"
-        problems = liquid_fields.check(value, catalog, scope)
+        problems = liquid_fields.check(value, catalog, scope, budget)
         if problems:
             return "; ".join(problems)
         if type_ != "StringList":

@@ -124,7 +124,9 @@ def test_cli_equiv_json_shape(tmp_path):
         app, ["flow", "equiv", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--json"]
     )
     out = json.loads(diff.stdout)
-    assert diff.exit_code == 1 and set(out) == {"equivalent", "events_checked", "counterexample"}
+    assert diff.exit_code == 1
+    assert set(out) == {"equivalent", "events_checked", "counterexample", "limit"}
+    assert out["limit"] is None
     assert set(out["counterexample"]) == {"event", "a", "b"}
 
 

@@ -5,19 +5,26 @@ The walk starts at the trigger and follows links by port: a condition goes to ``
 in scope, then ``after``; data steps (get data, count, sum, segment lookup) put their outputs in
 scope for the steps after them; a wait is recorded, not slept. Action fields are rendered with
 Liquid against the event. Emails and HTTP requests go to the shop's outbox: captured, never sent.
+
+A workflow is untrusted, so a run is bounded: at most ``MAX_STEPS`` steps (paths through a graph of
+conditions can multiply), Liquid within its limits, and, when the caller passes a ``WorkBudget``
+(the oracle does, for a whole suite), every step and render charged to it; running out raises
+``WorkLimitExceeded`` to the caller instead of recording a failed run.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from evalwheel_flow import liquid_fields
 from evalwheel_flow.catalog.catalog import Catalog, load_catalog
 from evalwheel_flow.conditions import parse
-from evalwheel_flow.conditions.ast import Path
+from evalwheel_flow.conditions.ast import Expr, Path
 from evalwheel_flow.conditions.evaluate import evaluate, lookup
+from evalwheel_flow.limits import STEP_WORK, WorkBudget, WorkLimitExceeded
 from evalwheel_flow.shop.events import Event
 from evalwheel_flow.shop.state import ShopState
 from evalwheel_flow.workflow import Step, Workflow
@@ -43,6 +50,13 @@ class ExecutionError(RuntimeError):
     pass
 
 
+@lru_cache(maxsize=1024)
+def _condition(text: str) -> Expr:
+    """Parsed once per text (the tree is immutable): a suite runs the same conditions hundreds of
+    times, and parsing was most of a run's time."""
+    return parse(text)
+
+
 @dataclass
 class Execution:
     fired: bool
@@ -55,13 +69,18 @@ class Execution:
         return {"error": self.error, **self.snapshot}
 
 
-def execute(workflow: Workflow, event: Event, catalog: Catalog | None = None) -> Execution:
+def execute(
+    workflow: Workflow,
+    event: Event,
+    catalog: Catalog | None = None,
+    budget: WorkBudget | None = None,
+) -> Execution:
     catalog = catalog or load_catalog()
     shop = ShopState.from_payload(event.payload)
     triggers = workflow.triggers()
     if len(triggers) != 1 or triggers[0].task_id != event.trigger:
         return Execution(fired=False, snapshot=shop.snapshot())
-    run = _Run(workflow, catalog, shop)
+    run = _Run(workflow, catalog, shop, budget)
     try:
         run.step(triggers[0], dict(event.payload))
     except ExecutionError as exc:
@@ -70,8 +89,11 @@ def execute(workflow: Workflow, event: Event, catalog: Catalog | None = None) ->
 
 
 class _Run:
-    def __init__(self, workflow: Workflow, catalog: Catalog, shop: ShopState) -> None:
+    def __init__(
+        self, workflow: Workflow, catalog: Catalog, shop: ShopState, budget: WorkBudget | None
+    ) -> None:
         self.workflow = workflow
+        self.budget = budget
         self.catalog = catalog
         self.shop = shop
         self.effects: list[dict[str, Any]] = []
@@ -85,12 +107,14 @@ class _Run:
         self.count += 1
         if self.count > MAX_STEPS:
             raise ExecutionError("too many steps (a loop?)")
+        if self.budget is not None:
+            self.budget.spend(STEP_WORK)
         config = step.config()
         if step.task_type in ("TRIGGER",):
             return self.follow(step, "output", env)
         if step.task_type == "CONDITION":
             try:
-                result = evaluate(parse(config.get("condition", "")), env)
+                result = evaluate(_condition(config.get("condition", "")), env)
             except ValueError as exc:
                 raise ExecutionError(f"{step.step_id}: {exc}") from None
             return self.follow(step, "true" if result else "false", env)
@@ -111,7 +135,9 @@ class _Run:
 
     def render(self, value: str, env: dict[str, Any]) -> str:
         try:
-            return liquid_fields.render(value, env)
+            return liquid_fields.render(value, env, self.budget)
+        except WorkLimitExceeded:  # the caller's budget: not this run's failure but the check's
+            raise
         except Exception as exc:  # a Liquid error is a run failure of this workflow, recorded
             raise ExecutionError(f"Liquid: {exc}") from None
 
