@@ -109,9 +109,9 @@ def test_repetitions_are_independent_samples_each_paid_once(
     asyncio.run(go(run_id))
     # Every (item, repetition) is its own upstream call: 400, not ~200 answered from the cache.
     assert coin_stub.state.requests == 400
-    entry = summarize(store, run_id)["scorers"]["coin.pass"]
-    assert entry["pass_rate"]["n"] == 400
-    pass_rate, pass_hat_2 = entry["pass_rate"]["estimate"], entry["pass_hat_k"]["2"]["estimate"]
+    entry = summarize(store, run_id).scorers["coin.pass"]
+    assert entry.pass_rate.n == 400
+    pass_rate, pass_hat_2 = entry.pass_rate.estimate, entry.pass_hat_k[2].estimate
     # A fair coin: pass^2 near 0.25, well below the pass rate near 0.5 (equal if samples were copies).
     assert 0.35 < pass_rate < 0.65 and pass_hat_2 < pass_rate - 0.1
 
@@ -157,7 +157,7 @@ def test_a_run_held_by_a_live_process_is_refused_and_a_dead_holder_is_taken_over
     assert rows[0]["status"] == "interrupted"
     progress = asyncio.run(go())
     assert progress.remaining == 0 and coin_stub.state.requests == 5
-    assert summarize(store, run_id)["status"] == "completed"
+    assert summarize(store, run_id).status == "completed"
     store.close()
 
 

@@ -115,12 +115,12 @@ def test_every_item_is_counted_and_errors_are_failures(
     progress = asyncio.run(go())
     assert progress.done_now == 40 and progress.failed_now == 4 and progress.remaining == 0
     summary = summarize(store, run_id)
-    correct = summary["scorers"]["echo.correct"]["pass_rate"]
+    correct = summary.scorers["echo.correct"].pass_rate
     # 4 crashed items and 4 wrong references fail; the crashed ones are in the denominator.
-    assert correct["n"] == 40 and correct["estimate"] == pytest.approx(32 / 40)
-    assert summary["scorers"]["exact_match"]["pass_rate"]["n"] == 40
-    assert summary["errors"] == 4 and summary["status"] == "completed"
-    assert set(summary["scorers"]["echo.correct"]["slices"]) == {"odd", "even"}
+    assert correct.n == 40 and correct.estimate == pytest.approx(32 / 40)
+    assert summary.scorers["exact_match"].pass_rate.n == 40
+    assert summary.errors == 4 and summary.status == "completed"
+    assert set(summary.scorers["echo.correct"].slices) == {"odd", "even"}
     store.close()
 
 
@@ -159,8 +159,8 @@ def test_a_budget_stop_resumes_without_redoing_or_duplicating(
         ).scalar_one()
     assert total == 60
     summary = summarize(store, run_id)
-    assert summary["status"] == "completed"
-    assert "pass_hat_k" in summary["scorers"]["echo.correct"]
+    assert summary.status == "completed"
+    assert summary.scorers["echo.correct"].pass_hat_k
     store.close()
 
 
@@ -225,9 +225,10 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(sqlite_project: Project
     fresh = cli("run", "-s", "flow-stub", "-d", "bench", "--concurrency", "2", "--json")
     assert fresh.exit_code == 0, fresh.stderr
     uninterrupted = json.loads(fresh.stdout)["summary"]
+    resumed_json = resumed.model_dump(mode="json")
     assert (
-        resumed["scorers"] == uninterrupted["scorers"]
-        and resumed["done"] == uninterrupted["done"] == 321
+        resumed_json["scorers"] == uninterrupted["scorers"]
+        and resumed.done == uninterrupted["done"] == 321
     )
     store.close()
 
@@ -264,11 +265,11 @@ def test_compare_finds_the_improvements_and_tests_them(
         asyncio.run(go())
         runs.append(run_id)
     result = compare_runs(store, runs[0], runs[1], "echo.correct")
-    assert result["shared_items"] == 40
-    assert result["improvements"] == ["e13", "e23", "e3", "e33"] and result["regressions"] == []
-    assert result["overall"]["mcnemar"]["only_b"] == 4
-    assert result["overall"]["mcnemar"]["p_value"] == pytest.approx(0.125)
-    assert set(result["slices"]) == {"odd", "even"}
+    assert result.shared_items == 40
+    assert result.improvements == ["e13", "e23", "e3", "e33"] and result.regressions == []
+    assert result.overall.mcnemar.only_b == 4
+    assert result.overall.mcnemar.p_value == pytest.approx(0.125)
+    assert set(result.slices) == {"odd", "even"}
     store.close()
 
 
@@ -382,7 +383,7 @@ def test_gate_thresholds_and_baseline_regression(
         summary,
         store,
     )
-    assert lenient.passed and lenient.checks[-1]["regressions"] == 4
+    assert lenient.passed and lenient.checks[-1].regressions == 4
     # …but at alpha 0.2 the drop of 0.1 is a significant regression.
     tight = judge(
         "release",

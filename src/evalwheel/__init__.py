@@ -1,3 +1,141 @@
-"""evalwheel: the evaluation flywheel for LLM agents."""
+"""evalwheel: the evaluation flywheel for LLM agents.
+
+The library is the front door; everything is importable from here::
+
+    import evalwheel as ew
+
+    result = ew.evaluate("my-agent", "my-dataset", scorers=["exact_match"])
+    print(result.pass_rate("exact_match"))   # Estimate(estimate, ci_low, ci_high, n)
+
+Names are loaded on first use, so ``import evalwheel`` stays cheap for the CLI.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    # projects and datasets
+    "Project": "evalwheel.project",
+    "open_project": "evalwheel.api.projects",
+    "import_dataset": "evalwheel.api.datasets",
+    "import_examples": "evalwheel.api.datasets",
+    "Example": "evalwheel.core.example",
+    "DatasetVersion": "evalwheel.core.dataset",
+    "System": "evalwheel.core.system",
+    # runs
+    "evaluate": "evalwheel.api.evaluation",
+    "aevaluate": "evalwheel.api.evaluation",
+    "resume": "evalwheel.api.evaluation",
+    "aresume": "evalwheel.api.evaluation",
+    "compare": "evalwheel.api.comparison",
+    "gate": "evalwheel.api.gating",
+    "agate": "evalwheel.api.gating",
+    "render_report": "evalwheel.api.reporting",
+    "write_report": "evalwheel.api.reporting",
+    # results
+    "Estimate": "evalwheel.runner.results",
+    "RunResult": "evalwheel.runner.results",
+    "RunSummary": "evalwheel.runner.results",
+    "ScorerSummary": "evalwheel.runner.results",
+    "RunProgress": "evalwheel.runner.results",
+    "Comparison": "evalwheel.runner.compare",
+    "GateVerdict": "evalwheel.runner.gates",
+    # extension points
+    "App": "evalwheel.apps.interface",
+    "AppOutput": "evalwheel.apps.interface",
+    "CheckResult": "evalwheel.apps.interface",
+    "scorer": "evalwheel.runner.scorers",
+    # errors
+    "EvalwheelError": "evalwheel.errors",
+    "InputError": "evalwheel.errors",
+    "NotFoundError": "evalwheel.errors",
+    "ConflictError": "evalwheel.errors",
+    "CheckFailed": "evalwheel.errors",
+    "StoppedError": "evalwheel.errors",
+}
+
+__all__ = [
+    "App",
+    "AppOutput",
+    "CheckFailed",
+    "CheckResult",
+    "Comparison",
+    "ConflictError",
+    "DatasetVersion",
+    "Estimate",
+    "EvalwheelError",
+    "Example",
+    "GateVerdict",
+    "InputError",
+    "NotFoundError",
+    "Project",
+    "RunProgress",
+    "RunResult",
+    "RunSummary",
+    "ScorerSummary",
+    "StoppedError",
+    "System",
+    "__version__",
+    "aevaluate",
+    "agate",
+    "aresume",
+    "compare",
+    "evaluate",
+    "gate",
+    "import_dataset",
+    "import_examples",
+    "open_project",
+    "render_report",
+    "resume",
+    "scorer",
+    "write_report",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'evalwheel' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from evalwheel.api.comparison import compare
+    from evalwheel.api.datasets import import_dataset, import_examples
+    from evalwheel.api.evaluation import aevaluate, aresume, evaluate, resume
+    from evalwheel.api.gating import agate, gate
+    from evalwheel.api.projects import open_project
+    from evalwheel.api.reporting import render_report, write_report
+    from evalwheel.apps.interface import App, AppOutput, CheckResult
+    from evalwheel.core.dataset import DatasetVersion
+    from evalwheel.core.example import Example
+    from evalwheel.core.system import System
+    from evalwheel.errors import (
+        CheckFailed,
+        ConflictError,
+        EvalwheelError,
+        InputError,
+        NotFoundError,
+        StoppedError,
+    )
+    from evalwheel.project import Project
+    from evalwheel.runner.compare import Comparison
+    from evalwheel.runner.gates import GateVerdict
+    from evalwheel.runner.results import (
+        Estimate,
+        RunProgress,
+        RunResult,
+        RunSummary,
+        ScorerSummary,
+    )
+    from evalwheel.runner.scorers import scorer

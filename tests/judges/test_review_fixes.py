@@ -13,6 +13,7 @@ from evalwheel.judges.panel import arbiter_material
 from evalwheel.labels.longformat import read_labels
 from evalwheel.runner.gates import GatePolicy
 from evalwheel.runner.gates import judge as gate_judge
+from evalwheel.runner.results import RunSummary
 from tests.helpers import cli, write_jsonl
 
 
@@ -84,18 +85,32 @@ def test_arbiter_sees_member_rationales_only_as_delimited_data() -> None:
 
 def test_gate_counts_escalations_as_failures() -> None:
     policy = GatePolicy(system="s", dataset="d", thresholds={"judge:panel": 0.7})
-    summary = {
-        "run_id": "r",
-        "scorers": {
-            "judge:panel": {
-                "pass_rate": {"estimate": 1.0, "n": 6, "ci_low": 0.6, "ci_high": 1.0},
-                "not_scored": 4,
-            }
-        },
-    }
+    summary = RunSummary.model_validate(
+        {
+            "run_id": "r",
+            "status": "completed",
+            "system": {"name": "s", "version": "v"},
+            "dataset": "d",
+            "planned": 10,
+            "done": 10,
+            "errors": 0,
+            "scorers": {
+                "judge:panel": {
+                    "pass_rate": {
+                        "estimate": 1.0,
+                        "n": 6,
+                        "ci_low": 0.6,
+                        "ci_high": 1.0,
+                        "method": "wilson",
+                    },
+                    "not_scored": 4,
+                }
+            },
+        }
+    )
     verdict = gate_judge("merge", policy, summary, store=None)
-    assert not verdict.passed and verdict.checks[0]["escalated_counted_as_failures"] == 4
-    assert verdict.checks[0]["value"] == 0.6 and verdict.checks[0]["n"] == 10
+    assert not verdict.passed and verdict.checks[0].escalated_counted_as_failures == 4
+    assert verdict.checks[0].value == 0.6 and verdict.checks[0].n == 10
 
 
 def test_pairwise_judges_are_refused_where_no_pairs_exist(sqlite_project) -> None:

@@ -11,7 +11,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from evalwheel.cli.context import project_store
+from evalwheel.api.datasets import import_dataset as api_import_dataset
+from evalwheel.cli.context import current_project, project_store
 from evalwheel.cli.output import (
     EXIT_CHECK_FAILED,
     emit_json,
@@ -22,15 +23,15 @@ from evalwheel.cli.output import (
     progress_bar,
     visible,
 )
-from evalwheel.core.dataset import DatasetKind, DatasetRef
+from evalwheel.core.dataset import DatasetKind, DatasetVersion
 from evalwheel.core.hashing import short
 from evalwheel.datasets.diff import diff_items
 from evalwheel.datasets.exporter import write_csv, write_jsonl
-from evalwheel.datasets.importer import ImportFailed, validate_file
+from evalwheel.datasets.importer import ImportFailed
 from evalwheel.datasets.schemas import ROW_SCHEMAS
 from evalwheel.datasets.splits import SplitPolicy, assign_split, split_report
 from evalwheel.project import Project
-from evalwheel.store.datasets import DatasetKindMismatch, DatasetNotFound, DatasetRepository
+from evalwheel.store.datasets import DatasetNotFound, DatasetRepository
 
 app = typer.Typer(help="Import, version, inspect and export datasets.", no_args_is_help=True)
 
@@ -47,48 +48,42 @@ def parse_field_map(pairs: list[str] | None) -> dict[str, str]:
     return mapping
 
 
-def import_dataset(
-    repo: DatasetRepository,
+def import_with_progress(
+    project: Project,
     path: Path,
     name: str,
-    kind: DatasetKind,
+    kind: str,
     fmt: str | None = None,
     field_map: dict[str, str] | None = None,
-):  # -> tuple[DatasetVersion, bool]
-    """Validate then store one file, with progress; shared by ``dataset import`` and ``demo``."""
-    try:
-        DatasetRef.parse(name)
-    except ValueError as exc:
-        fail(str(exc))
+) -> tuple[DatasetVersion, bool]:
+    """``evalwheel.api.import_dataset`` with progress bars; a bad file prints every bad row."""
     with progress_bar() as bar:
-        task = bar.add_task(f"validating {path.name}", total=None)
+        reading = bar.add_task(f"validating {path.name}", total=None)
+        writing: list[int] = []
 
-        def on_read(done: int, total: int, rows: int) -> None:
-            bar.update(task, completed=done, total=total)
+        def on_write(done: int, total: int) -> None:
+            if not writing:
+                writing.append(bar.add_task(f"writing {name}", total=total))
+            bar.update(writing[0], completed=done, total=total)
 
         try:
-            prepared = validate_file(path, kind, fmt=fmt, progress=on_read, field_map=field_map)
+            return api_import_dataset(
+                path,
+                name,
+                kind,
+                project=project,
+                fmt=fmt,
+                fields=field_map,
+                on_read=lambda done, total, rows: bar.update(reading, completed=done, total=total),
+                on_write=on_write,
+            )
         except ImportFailed as exc:
             bar.stop()
             for line in exc.lines():
-                err.print(line, highlight=False, markup=False)
+                err.print(line)
             if exc.truncated:
                 err.print(f"(stopped after {len(exc.errors)} errors)")
             fail(f"{path}: {len(exc.errors)} bad row(s); nothing was imported")
-        except (FileNotFoundError, ValueError) as exc:
-            fail(str(exc))
-        info(f"validated {len(prepared)} rows from {path}; writing {name} ({kind.value})")
-        write_task = bar.add_task(f"writing {name}", total=2 * len(prepared))
-        try:
-            return repo.save_version(
-                name,
-                kind,
-                prepared,
-                source=str(path),
-                progress=lambda done, total: bar.update(write_task, completed=done, total=total),
-            )
-        except DatasetKindMismatch as exc:
-            fail(str(exc))
 
 
 @app.command("import")
@@ -109,8 +104,7 @@ def import_cmd(
 ) -> None:
     """Import a file as a new immutable version (the same content gives the same version)."""
     mapping = parse_field_map(fields)
-    with project_store() as (_, store):
-        version, created = import_dataset(DatasetRepository(store), file, name, kind, fmt, mapping)
+    version, created = import_with_progress(current_project(), file, name, kind, fmt, mapping)
     if as_json:
         emit_json(
             {"version": version.model_dump(mode="json"), "ref": version.ref, "created": created}

@@ -11,7 +11,6 @@ it prints. A second demo answers every model call from the call cache.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 from typing import Annotated
@@ -19,22 +18,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from evalwheel.api.evaluation import evaluate
+from evalwheel.api.reporting import write_report
 from evalwheel.apps import App, load_apps
-from evalwheel.cli.dataset_cmds import import_dataset
-from evalwheel.cli.output import fail, info, out, progress_bar
+from evalwheel.cli.dataset_cmds import import_with_progress
+from evalwheel.cli.output import fail, info, out
+from evalwheel.cli.run_cmds import run_progress
+from evalwheel.cli.run_text import summary_lines
 from evalwheel.core.dataset import DatasetKind
 from evalwheel.core.hashing import short
 from evalwheel.datasets.splits import SplitPolicy, split_report
-from evalwheel.llm.client import ModelClient
-from evalwheel.llm.registry import builtin_models
-from evalwheel.project import ConfigError, Project, init_project
-from evalwheel.report.data import report_data
-from evalwheel.report.render import to_html
-from evalwheel.runner.aggregate import summarize
-from evalwheel.runner.runner import RunPlan, create_run, execute_run
-from evalwheel.runner.scorers import registry
-from evalwheel.runner.systems import resolve_system
-from evalwheel.store import Store, StoreError
+from evalwheel.errors import StoppedError
+from evalwheel.project import Project, init_project
+from evalwheel.store import Store
 from evalwheel.store.datasets import DatasetRepository
 
 DEMO_ITEMS = 24  # about two minutes on 2 cores the first time; seconds from the cache after
@@ -63,10 +59,7 @@ def demo(
     ] = JUDGE_ITEMS,
 ) -> None:
     """Create a project, import the shipped data, and evaluate the reference agent on the embedded model."""
-    try:
-        project, created = init_project(directory)
-    except (ConfigError, StoreError) as exc:
-        fail(str(exc))
+    project, created = init_project(directory)
     info(("created" if created else "reusing") + f" project {project.root}")
     datasets = shipped_datasets()
     if not datasets:
@@ -80,10 +73,12 @@ def demo(
             "app", "dataset", "kind", "items", "version", "train/dev/test", title="Imported"
         )
         for app, name, kind, path, field_map in datasets:
-            version, _ = import_dataset(repo, path, name, kind, field_map=field_map)
-            again, new = import_dataset(repo, path, name, kind, field_map=field_map)
+            version, _ = import_with_progress(project, path, name, kind, field_map=field_map)
+            again, new = import_with_progress(project, path, name, kind, field_map=field_map)
             if new or again.version_id != version.version_id:
-                fail(f"re-importing {path} changed {name}: {version.ref} → {again.ref} (a bug)", 3)
+                raise RuntimeError(
+                    f"re-importing {path} changed {name}: {version.ref} → {again.ref}"
+                )
             totals = split_report(repo.iter_examples(version.version_id), policy)["*"]
             table.add_row(
                 app.name,
@@ -99,7 +94,7 @@ def demo(
         )
         benchmark = next((d for d in datasets if d[2] == DatasetKind.BENCHMARK), None)
         if benchmark is not None and items > 0:
-            _evaluate(project, store, benchmark[0], benchmark[1], items)
+            _evaluate(project, benchmark[0], benchmark[1], items)
         if judge_items > 0:
             _calibrate(project, store, judge_items)
         out.print(
@@ -109,57 +104,37 @@ def demo(
         store.close()
 
 
-def _evaluate(project: Project, store: Store, app: App, dataset: str, items: int) -> None:
+def _evaluate(project: Project, app: App, dataset: str, items: int) -> None:
     """A real, resumable evaluation run with its report (the full command is ``evalwheel run``)."""
-    version = DatasetRepository(store).resolve(dataset)
-    system = resolve_system(project, f"{app.name}-local")
-    plan = RunPlan.for_system(
-        system, version, project.config.datasets.splits, split="test", limit=items
-    )
-    run_id = create_run(store, system, plan)
-    info(
-        f"run {run_id}: {system.name} on {version.ref}, first {items} test items "
-        f"(evalwheel run --resume {run_id} if interrupted)"
-    )
-
-    async def go():  # -> (RunProgress, CallStats)
-        async with ModelClient(builtin_models()["local"], store=store) as client:
-            with progress_bar() as bar:
-                task = bar.add_task("evaluating", total=items)
-                progress = await execute_run(
-                    store,
-                    run_id,
-                    app,
-                    client,
-                    registry(),
-                    concurrency=1,
-                    on_item=lambda: bar.advance(task),
-                )
-            return progress, client.stats
-
+    system = f"{app.name}-local"
     started = time.perf_counter()
-    progress, stats = asyncio.run(go())
-    summary = summarize(store, run_id)
-    page = project.root / f"report-{run_id}.html"
-    page.write_text(to_html(report_data(store, run_id, app)), encoding="utf-8")
-    out.print(
-        f"{app.name} agent on the embedded model (SmolLM2-135M, offline): run {run_id}, "
-        f"{summary['done']}/{summary['planned']} items in {time.perf_counter() - started:.0f} s, "
-        f"{summary['errors']} errors (counted as failures); call cache: {stats.cache_hits} hits, "
-        f"{stats.cache_misses} misses.",
-        highlight=False,
+    with run_progress() as on_progress:
+        result = evaluate(
+            system,
+            dataset,
+            project=project,
+            split="test",
+            limit=items,
+            concurrency=1,
+            on_progress=on_progress,
+        )
+    summary = result.summary
+    page = write_report(
+        result.run_id, "html", output=project.root / f"report-{result.run_id}.html", project=project
     )
-    for name, entry in summary["scorers"].items():
-        rate = entry["pass_rate"]
-        if rate["estimate"] is not None:
-            out.print(
-                f"  {name:18} {rate['estimate']:.3f}  95% CI [{rate['ci_low']:.3f}, {rate['ci_high']:.3f}]  "
-                f"n={rate['n']}",
-                highlight=False,
-            )
-    out.print(f"Report: {page}", highlight=False)
-    if progress.remaining:
-        fail(f"run {run_id} stopped with {progress.remaining} items left: {progress.stopped}", 1)
+    out.print(
+        f"{app.name} agent on the embedded model (SmolLM2-135M, offline): run {result.run_id}, "
+        f"{summary.done}/{summary.planned} items in {time.perf_counter() - started:.0f} s, "
+        f"{summary.errors} errors (counted as failures)."
+    )
+    for line in summary_lines(summary)[2:]:
+        out.print(line)
+    out.print(f"Report: {page}")
+    if result.progress.remaining:
+        raise StoppedError(
+            f"run {result.run_id} stopped with {result.progress.remaining} items left: "
+            f"{result.progress.stopped}; evalwheel run --resume {result.run_id} finishes it"
+        )
 
 
 def _calibrate(project: Project, store: Store, n_items: int) -> None:

@@ -30,7 +30,26 @@ class System(BaseModel):
         default=None, description="Blob digest of fine-tuned weights, if any."
     )
     params: dict[str, JsonValue] = Field(default_factory=dict)
+    kind: str | None = Field(
+        default=None, description="For a configured agent: openai, http, python or prompt."
+    )
+    config: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="The system's table as configured (kinds rebuild from it).",
+    )
+    description: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="What the application or kind says decides its behaviour (prompt, tools, "
+        "few-shot bank, source hash…), so the version changes when any of it does.",
+    )
+    model_spec: dict[str, JsonValue] | None = Field(
+        default=None, description="The model as configured when the run was planned (no secret)."
+    )
+    model_identity: dict[str, JsonValue] | None = Field(
+        default=None, description="Endpoint and model id, or the embedded model's file."
+    )
 
     @property
     def version(self) -> str:
+        """The hash of everything but the name: equal versions behave the same."""
         return content_hash(self.model_dump(mode="json", exclude={"name"}))

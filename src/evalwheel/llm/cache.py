@@ -12,12 +12,15 @@ than the cache's, and a resumed run still never pays twice for the same repetiti
 - ``replay``: answer only from the cache; a miss is an error, so a test or an offline re-run can
   prove it made no call at all.
 
-Writes are buffered and flushed in batches (every ``flush_every`` entries and on ``flush()``),
-because one transaction per call would cost more than the call on a fast local endpoint.
+``put_durable`` (what the client uses) returns only once the entry is committed, so a process killed
+at any moment never loses a call it paid for; concurrent calls share one transaction (group commit),
+because one transaction per call would cost more than the call on a fast local endpoint. ``put``
+buffers for synchronous bulk writers, flushed every ``flush_every`` entries and on ``flush()``.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -54,10 +57,12 @@ class CallCache:
         self.store = store
         self.flush_every = flush_every
         self._pending: dict[str, dict[str, Any]] = {}
+        self._writing: dict[str, dict[str, Any]] = {}
+        self._committer: asyncio.Task[None] | None = None
         self._lookup = select(CallCacheRow.response).where(CallCacheRow.key == bindparam("key"))
 
     def get(self, key: str) -> ChatResponse | None:
-        pending = self._pending.get(key)
+        pending = self._pending.get(key) or self._writing.get(key)
         if pending is not None:
             return ChatResponse.model_validate_json(pending["response"])
         # A Core connection and one prepared statement: an ORM session per lookup cost ~30x the
@@ -66,33 +71,64 @@ class CallCache:
             text = conn.execute(self._lookup, {"key": key}).scalar()
         return None if text is None else ChatResponse.model_validate_json(text)
 
+    async def put_durable(
+        self, key: str, identity: dict[str, Any], body: dict[str, Any], response: ChatResponse
+    ) -> None:
+        """Store a response and wait until it is committed (with whatever else is waiting)."""
+        self._pending[key] = self._row(key, identity, body, response)
+        while key in self._pending or key in self._writing:
+            if self._committer is None or self._committer.done():
+                self._committer = asyncio.ensure_future(self._commit_pending())
+            await asyncio.shield(self._committer)
+
+    async def _commit_pending(self) -> None:
+        await asyncio.sleep(0)  # let calls finishing in the same loop turn join this transaction
+        self._writing = self._pending
+        self._pending = {}
+        try:
+            await asyncio.to_thread(self._write, list(self._writing.values()))
+        finally:
+            self._writing = {}
+
     def put(
         self, key: str, identity: dict[str, Any], body: dict[str, Any], response: ChatResponse
     ) -> None:
+        """Buffer a response; written on the next ``flush`` (or when the buffer is full)."""
+        self._pending[key] = self._row(key, identity, body, response)
+        if len(self._pending) >= self.flush_every:
+            self.flush()
+
+    def _row(
+        self, key: str, identity: dict[str, Any], body: dict[str, Any], response: ChatResponse
+    ) -> dict[str, Any]:
         stored = response.model_copy(
             update={"cached": False, "latency_s": response.latency_s, "attempts": 1}
         )
-        self._pending[key] = {
+        return {
             "key": key,
             "model": canonical_json(identity)[:512],
             "request": canonical_json(body),
             "response": stored.model_dump_json(),
             "created_at": datetime.now(UTC),
         }
-        if len(self._pending) >= self.flush_every:
-            self.flush()
 
     def flush(self) -> None:
+        """Write what ``put`` buffered."""
         if not self._pending:
             return
         rows = list(self._pending.values())
+        self._write(rows)
+        self._pending.clear()
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
         with self.store.write() as session:
             keys = [r["key"] for r in rows]
             session.query(CallCacheRow).filter(CallCacheRow.key.in_(keys)).delete(
                 synchronize_session=False
             )
             session.execute(CallCacheRow.__table__.insert(), rows)
-        self._pending.clear()
 
     def stats(self) -> dict[str, int]:
         from sqlalchemy import func

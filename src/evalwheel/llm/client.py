@@ -160,7 +160,7 @@ class ModelClient:
         self.stats.output_tokens += usage.output_tokens
         self.stats.cost_usd += response.cost_usd
         if self.cache and self.cache_mode in (CacheMode.USE, CacheMode.REFRESH):
-            self.cache.put(key, self.identity, body, response)
+            await self.cache.put_durable(key, self.identity, body, response)
         return response
 
     async def _with_retries(self, request: ChatRequest, tokens: int) -> ChatResponse:

@@ -62,6 +62,16 @@ class Project:
         return Store.open(self.database_url, self.blob_dir, log_dir=self.state_dir / "logs")
 
     @classmethod
+    def find(cls, start: Path | str | None = None) -> Project:
+        """The project containing ``start`` (default: the working directory), like git."""
+        return find_project(Path(start) if start is not None else None)
+
+    @classmethod
+    def init(cls, directory: Path | str, name: str | None = None) -> Project:
+        """Create (or complete) a project in ``directory`` and set up its store."""
+        return init_project(Path(directory), name)[0]
+
+    @classmethod
     def load(cls, root: Path) -> Project:
         root = root.resolve()
         return cls(root=root, config=load_config(root / CONFIG_FILE))

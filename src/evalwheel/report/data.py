@@ -19,7 +19,7 @@ from evalwheel.store.tables import ScoreRow, TraceRow
 def report_data(
     store: Store, run_id: str, app: App | None, vs: str | None = None, max_items: int = 500
 ) -> dict[str, Any]:
-    summary = summarize(store, run_id)
+    summary = summarize(store, run_id).model_dump(mode="json")
     _, plan = load_plan(store, run_id)
     examples = {e.id: e for e in select_examples(DatasetRepository(store), plan)}
     with store.read() as session:
@@ -84,9 +84,8 @@ def report_data(
     if vs:
         from evalwheel.runner.compare import compare_runs
 
-        scorer = next(
-            (s for s in summary["scorers"] if s.endswith(".pass")),
-            next(iter(summary["scorers"]), None),
+        scorer = summary["headline"]
+        data["comparison"] = (
+            compare_runs(store, vs, run_id, scorer).model_dump(mode="json") if scorer else None
         )
-        data["comparison"] = compare_runs(store, vs, run_id, scorer) if scorer else None
     return data

@@ -9,118 +9,113 @@ it out of that scorer's n, and the n is always printed.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
-from sqlalchemy import select
-
-from evalwheel.runner.runner import load_plan, select_examples
+from evalwheel.runner.results import (
+    CorrectedEstimate,
+    LatencySummary,
+    RunSummary,
+    ScorerSummary,
+    SystemRef,
+    TokenCounts,
+)
+from evalwheel.runner.runner import RunPlan, load_plan, select_examples
 from evalwheel.stats.intervals import bootstrap_mean, pass_hat_k, wilson
 from evalwheel.store.datasets import DatasetRepository
 from evalwheel.store.db import Store
-from evalwheel.store.runs import shown_status
-from evalwheel.store.tables import ScoreRow, TraceRow
+from evalwheel.store.runs import RunRepository, shown_status
 
 
-def summarize(store: Store, run_id: str) -> dict[str, Any]:
+def headline_scorer(plan: RunPlan, scorers: list[str]) -> str | None:
+    """The scorer a person should read first: the application's own pass scorer, else the first
+    scorer the user asked for, else the first judge."""
+    app_pass = [s for s in scorers if s.endswith(".pass")]
+    if app_pass:
+        return app_pass[0]
+    for name in plan.scorers:
+        if name in scorers:
+            return name
+    judges = [s for s in scorers if s.startswith("judge:")]
+    return judges[0] if judges else (scorers[0] if scorers else None)
+
+
+def summarize(store: Store, run_id: str) -> RunSummary:
+    """The run's aggregates as they stand (a run still going or interrupted included)."""
     row, plan = load_plan(store, run_id)
     examples = {e.id: e for e in select_examples(DatasetRepository(store), plan)}
-    with store.read() as session:
-        scores = session.execute(
-            select(
-                ScoreRow.example_id,
-                ScoreRow.repetition,
-                ScoreRow.scorer,
-                ScoreRow.passed,
-                ScoreRow.value,
-                ScoreRow.error,
-            ).where(ScoreRow.run_id == run_id)
-        ).all()
-        judge_details = session.execute(
-            select(ScoreRow.scorer, ScoreRow.details).where(
-                ScoreRow.run_id == run_id, ScoreRow.scorer.startswith("judge:")
-            )
-        ).all()
-        traces = session.execute(
-            select(
-                TraceRow.example_id,
-                TraceRow.error,
-                TraceRow.cost_usd,
-                TraceRow.latency_s,
-                TraceRow.input_tokens,
-                TraceRow.output_tokens,
-            ).where(TraceRow.run_id == run_id)
-        ).all()
+    runs = RunRepository(store)
+    scores = runs.scores(run_id)
+    traces = runs.traces(run_id)
     by_scorer: dict[str, list[bool]] = defaultdict(list)
     by_slice: dict[tuple[str, str], list[bool]] = defaultdict(list)
     per_item: dict[tuple[str, str], list[bool]] = defaultdict(list)
     measured: dict[str, list[float]] = defaultdict(list)
     not_scored: dict[str, int] = defaultdict(int)
     judged: dict[str, list[bool]] = defaultdict(list)  # judge scorers, system errors left out
-    for example_id, _rep, scorer, passed, value, error in scores:
-        if scorer.startswith("judge:") and passed is not None and error is None:
-            judged[scorer].append(bool(passed))
-        if value is not None:
-            measured[scorer].append(value)
+    judge_cost = 0.0
+    for score in scores:
+        scorer, passed = score.scorer, score.passed
+        if scorer.startswith("judge:"):
+            judge_cost += float((score.details or {}).get("cost_usd") or 0.0)
+            if passed is not None and score.error is None:
+                judged[scorer].append(bool(passed))
+        if score.value is not None:
+            measured[scorer].append(score.value)
         if passed is None:
             not_scored[scorer] += 1
             continue
         by_scorer[scorer].append(bool(passed))
-        per_item[(scorer, example_id)].append(bool(passed))
-        example = examples.get(example_id)
+        per_item[(scorer, score.example_id)].append(bool(passed))
+        example = examples.get(score.example_id)
         for tag in example.tags if example else ():
             by_slice[(scorer, tag)].append(bool(passed))
-    scorers: dict[str, dict[str, Any]] = {}
+    summaries: dict[str, ScorerSummary] = {}
     for scorer in sorted(by_scorer.keys() | measured.keys() | not_scored.keys()):
         values = by_scorer.get(scorer, [])
-        # Every scorer has a pass_rate (n=0 for one that only measures) and, when it measures, a mean.
-        entry: dict[str, Any] = {
-            "pass_rate": wilson(sum(values), len(values)).model_dump(),
-            "not_scored": not_scored.get(scorer, 0),
-        }
-        if measured.get(scorer):
-            entry["mean"] = bootstrap_mean(measured[scorer]).model_dump()
-        if plan.repeat > 1:
-            tries = [(sum(v), len(v)) for (s, _), v in per_item.items() if s == scorer]
-            entry["pass_hat_k"] = {
-                str(k): pass_hat_k(tries, k).model_dump() for k in range(1, plan.repeat + 1)
-            }
-        entry["slices"] = {
-            tag: wilson(sum(v), len(v)).model_dump()
-            for (s, tag), v in sorted(by_slice.items())
-            if s == scorer
-        }
-        if scorer.startswith("judge:") and plan.judges.get(scorer.removeprefix("judge:")):
-            entry["corrected_pass_rate"] = _corrected(
-                store, plan.judges[scorer.removeprefix("judge:")], judged[scorer], len(values)
-            )
-        scorers[scorer] = entry
-    errors = [t for t in traces if t.error]
-    return {
-        "run_id": run_id,
-        "status": shown_status(row),
-        "system": {"name": row.system_name, "version": row.system_version},
-        "dataset": row.dataset,
-        "split": row.split,
-        "repeat": row.repeat,
-        "planned": row.n_items,
-        "done": len(traces),
-        "errors": len(errors),
-        "cost_usd": sum(t.cost_usd or 0.0 for t in traces),
-        "judge_cost_usd": sum(float((d or {}).get("cost_usd") or 0.0) for _, d in judge_details),
-        "tokens": {
-            "input": sum(t.input_tokens for t in traces),
-            "output": sum(t.output_tokens for t in traces),
-        },
-        "latency_s": {
-            "mean": (sum(t.latency_s or 0 for t in traces) / len(traces)) if traces else None
-        },
-        "scorers": scorers,
-    }
+        tries = [(sum(v), len(v)) for (s, _), v in per_item.items() if s == scorer]
+        corrected = None
+        judge_version = plan.judges.get(scorer.removeprefix("judge:"))
+        if scorer.startswith("judge:") and judge_version:
+            corrected = _corrected(store, judge_version, judged[scorer], len(values))
+        summaries[scorer] = ScorerSummary(
+            pass_rate=wilson(sum(values), len(values)),
+            not_scored=not_scored.get(scorer, 0),
+            mean=bootstrap_mean(measured[scorer]) if measured.get(scorer) else None,
+            pass_hat_k={k: pass_hat_k(tries, k) for k in range(1, plan.repeat + 1)}
+            if plan.repeat > 1
+            else {},
+            slices={
+                tag: wilson(sum(v), len(v))
+                for (s, tag), v in sorted(by_slice.items())
+                if s == scorer
+            },
+            corrected_pass_rate=corrected,
+        )
+    return RunSummary(
+        run_id=run_id,
+        status=shown_status(row),
+        system=SystemRef(name=row.system_name, version=row.system_version),
+        dataset=row.dataset,
+        split=row.split,
+        repeat=row.repeat,
+        planned=row.n_items,
+        done=len(traces),
+        errors=sum(1 for t in traces if t.error),
+        cost_usd=sum(t.cost_usd or 0.0 for t in traces),
+        judge_cost_usd=judge_cost,
+        tokens=TokenCounts(
+            input=sum(t.input_tokens for t in traces), output=sum(t.output_tokens for t in traces)
+        ),
+        latency_s=LatencySummary(
+            mean=(sum(t.latency_s or 0 for t in traces) / len(traces)) if traces else None
+        ),
+        headline=headline_scorer(plan, [s for s in summaries if summaries[s].pass_rate.n]),
+        scorers=summaries,
+    )
 
 
 def _corrected(
     store: Store, judge_version: str, judged: list[bool], n_total: int
-) -> dict[str, Any] | None:
+) -> CorrectedEstimate | None:
     """The pass rate corrected for the judge's measured errors (TPR/TNR on its calibration's test
     split), with a bootstrap interval over both; None when the judge was never calibrated.
 
@@ -139,13 +134,10 @@ def _corrected(
     )
     share = len(judged) / n_total
     values = estimate.model_dump()
-    return {
-        **values,
-        **{
-            k: None if values[k] is None else values[k] * share
-            for k in ("estimate", "ci_low", "ci_high")
-        },
-        "n": n_total,
-        "judged": len(judged),
-        "calibration": calibration.id if calibration else None,
-    }
+    for key in ("estimate", "ci_low", "ci_high"):
+        if values[key] is not None:
+            values[key] *= share
+    values["n"] = n_total
+    return CorrectedEstimate(
+        **values, judged=len(judged), calibration=calibration.id if calibration else None
+    )

@@ -24,28 +24,37 @@ budget checked against a pre-run estimate before anything is spent.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from evalwheel.runner.compare import compare_runs
+from evalwheel.runner.results import RunSummary
 from evalwheel.stats.intervals import wilson
+from evalwheel.store.db import Store
 
 
 class GateBudget(BaseModel):
+    """Spend limits for a gate's run, checked against a pre-run estimate and enforced during it."""
+
     model_config = ConfigDict(extra="forbid")
-    usd: float | None = Field(default=None, ge=0)
+    usd: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     tokens: int | None = Field(default=None, ge=0)
-    seconds: float | None = Field(default=None, gt=0)
+    seconds: float | None = Field(default=None, gt=0, allow_inf_nan=False)
 
 
 class GatePolicy(BaseModel):
+    """One tier's policy, from ``[gates.TIER]``."""
+
     model_config = ConfigDict(extra="forbid")
     system: str
     dataset: str
     split: Literal["train", "dev", "test"] | None = None
     limit: int | None = Field(default=None, ge=1)
-    repeat: int = Field(default=1, ge=1)
+    repeat: int = Field(default=1, ge=1, le=1000)
+    scorers: list[str] = Field(
+        default_factory=list, description="generic scorers to run (exact_match, regex:…)"
+    )
     thresholds: dict[str, float] = Field(default_factory=dict)
     use: Literal["estimate", "ci_low"] = "estimate"
     baseline: str | None = None
@@ -60,74 +69,90 @@ class GatePolicy(BaseModel):
     )
 
 
+class GateCheck(BaseModel):
+    """One condition of a gate and how the run fared on it."""
+
+    check: str
+    passed: bool
+    value: float | None = None
+    n: int | None = None
+    escalated_counted_as_failures: int = 0
+    drop: float | None = None
+    p_value: float | None = None
+    regressions: int | None = None
+    why: str | None = None
+
+
 class GateVerdict(BaseModel):
+    """Pass or fail, every check, and a reason for each failed one."""
+
     tier: str
     passed: bool
     run_id: str | None
     reasons: list[str]
-    checks: list[dict[str, Any]]
+    checks: list[GateCheck]
 
 
-def judge(tier: str, policy: GatePolicy, summary: dict[str, Any], store: Any) -> GateVerdict:
-    checks: list[dict[str, Any]] = []
+def judge(tier: str, policy: GatePolicy, summary: RunSummary, store: Store) -> GateVerdict:
+    """Check a finished run against a tier's policy."""
+    checks: list[GateCheck] = []
     reasons: list[str] = []
     for scorer, minimum in policy.thresholds.items():
-        entry = summary["scorers"].get(scorer)
+        entry = summary.scorers.get(scorer)
         if entry is None:
             checks.append(
-                {
-                    "check": f"{scorer} >= {minimum}",
-                    "passed": False,
-                    "why": "scorer missing from the run",
-                }
+                GateCheck(
+                    check=f"{scorer} >= {minimum}", passed=False, why="scorer missing from the run"
+                )
             )
-            reasons.append(f"{scorer}: no scores in the run")
+            known = ", ".join(summary.scorers) or "none"
+            reasons.append(f"{scorer}: no scores in the run (it has: {known})")
             continue
-        rate = entry["pass_rate"]
-        escalated = entry.get("not_scored", 0) if scorer.startswith("judge:") else 0
+        rate = entry.pass_rate
+        escalated = entry.not_scored if scorer.startswith("judge:") else 0
         if escalated:
             # A panel's escalations wait for humans; until then the gate counts them as failures
             # instead of judging on the easy items only.
-            passes = round((rate["estimate"] or 0) * rate["n"])
-            rate = wilson(passes, rate["n"] + escalated).model_dump()
-        value = rate["ci_low"] if policy.use == "ci_low" else rate["estimate"]
+            passes = round((rate.estimate or 0) * rate.n)
+            rate = wilson(passes, rate.n + escalated)
+        value = rate.ci_low if policy.use == "ci_low" else rate.estimate
         ok = value is not None and value >= minimum
         checks.append(
-            {
-                "check": f"{scorer} {policy.use} >= {minimum}",
-                "value": value,
-                "n": rate["n"],
-                "escalated_counted_as_failures": escalated,
-                "passed": ok,
-            }
+            GateCheck(
+                check=f"{scorer} {policy.use} >= {minimum}",
+                value=value,
+                n=rate.n,
+                escalated_counted_as_failures=escalated,
+                passed=ok,
+            )
         )
         if not ok:
-            reasons.append(
-                f"{scorer}: {policy.use} {value if value is None else round(value, 4)} < {minimum} (n={rate['n']})"
-            )
+            shown = value if value is None else round(value, 4) + 0.0
+            reasons.append(f"{scorer}: {policy.use} {shown} < {minimum} (n={rate.n})")
     if policy.baseline:
-        scorers = list(policy.thresholds) or [s for s in summary["scorers"] if s.endswith(".pass")]
+        scorers = list(policy.thresholds) or ([summary.headline] if summary.headline else [])
         for scorer in scorers:
-            comparison = compare_runs(store, policy.baseline, summary["run_id"], scorer)
-            overall = comparison["overall"]
-            if overall["n"] == 0:
+            comparison = compare_runs(store, policy.baseline, summary.run_id, scorer)
+            overall = comparison.overall
+            if overall.n == 0:
                 continue
-            drop = (overall["pass_rate_a"] or 0) - (overall["pass_rate_b"] or 0)
-            p = overall["mcnemar"]["p_value"]
+            drop = (overall.pass_rate_a or 0) - (overall.pass_rate_b or 0) + 0.0
+            p = overall.mcnemar.p_value
             regressed = drop > policy.max_drop and p is not None and p < policy.alpha
             checks.append(
-                {
-                    "check": f"{scorer} vs {policy.baseline}",
-                    "drop": drop,
-                    "p_value": p,
-                    "regressions": len(comparison["regressions"]),
-                    "passed": not regressed,
-                }
+                GateCheck(
+                    check=f"{scorer} vs {policy.baseline}",
+                    drop=drop,
+                    p_value=p,
+                    regressions=len(comparison.regressions),
+                    passed=not regressed,
+                )
             )
             if regressed:
                 reasons.append(
-                    f"{scorer}: dropped {drop:.3f} vs {policy.baseline} (McNemar p={p:.4f} < {policy.alpha})"
+                    f"{scorer}: dropped {drop:.3f} vs {policy.baseline} "
+                    f"(McNemar p={p:.4f} < {policy.alpha})"
                 )
     return GateVerdict(
-        tier=tier, passed=not reasons, run_id=summary["run_id"], reasons=reasons, checks=checks
+        tier=tier, passed=not reasons, run_id=summary.run_id, reasons=reasons, checks=checks
     )

@@ -11,6 +11,7 @@ aggregate. A budget or deadline stop is not a failure: the pairs not started are
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -27,11 +28,15 @@ from evalwheel.core.system import System
 from evalwheel.datasets.splits import SplitPolicy, assign_split
 from evalwheel.llm.client import ModelClient, independent_sample
 from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded
+from evalwheel.runner.results import RunProgress
 from evalwheel.runner.scorers import AsyncScorer, Scorer
 from evalwheel.store.datasets import DatasetRepository
 from evalwheel.store.db import Store
 from evalwheel.store.runs import LEASE_TTL_S, RunRepository, new_lease_owner
 from evalwheel.store.tables import RunRow, TraceRow
+
+INLINE_TRACE_BYTES = 64 * 1024
+FLUSH_INTERVAL_S = 0.5
 
 
 def _now() -> datetime:
@@ -65,16 +70,6 @@ class RunPlan(BaseModel):
             policy=splits.model_dump(),
             **kw,
         )
-
-
-class RunProgress(BaseModel):
-    run_id: str
-    planned: int
-    done_before: int
-    done_now: int
-    failed_now: int
-    remaining: int
-    stopped: str | None = None
 
 
 def select_examples(repo: DatasetRepository, plan: RunPlan) -> list[Example]:
@@ -117,13 +112,14 @@ async def execute_run(
     store: Store,
     run_id: str,
     app: App,
-    client: ModelClient,
+    client: ModelClient | None,
     scorers: dict[str, Scorer],
     *,
     concurrency: int = 4,
     on_item: Callable[[], None] | None = None,
     batch_size: int = 16,
     judge_scorers: dict[str, AsyncScorer] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> RunProgress:
     runs = RunRepository(store)
     owner = new_lease_owner()
@@ -140,6 +136,7 @@ async def execute_run(
             on_item=on_item,
             batch_size=batch_size,
             judge_scorers=judge_scorers,
+            on_start=on_start,
         )
     except BaseException:
         runs.release_lease(run_id, owner, RunStatus.INTERRUPTED, finished=False)
@@ -151,13 +148,14 @@ async def _execute_leased(
     run_id: str,
     owner: str,
     app: App,
-    client: ModelClient,
+    client: ModelClient | None,
     scorers: dict[str, Scorer],
     *,
     concurrency: int,
     on_item: Callable[[], None] | None,
     batch_size: int,
     judge_scorers: dict[str, AsyncScorer] | None,
+    on_start: Callable[[int], None] | None,
 ) -> RunProgress:
     runs = RunRepository(store)
     row, plan = load_plan(store, run_id)
@@ -172,32 +170,45 @@ async def _execute_leased(
         failed_now=0,
         remaining=len(pending),
     )
+    if on_start:
+        on_start(len(pending))
     queue: asyncio.Queue[tuple[Example, int]] = asyncio.Queue()
     for pair in pending:
         queue.put_nowait(pair)
 
     finished: list[tuple[Example, int, AppOutput, list[CheckResult]]] = []
-    flush_lock = asyncio.Lock()
+    wake = asyncio.Event()
+    stopping = asyncio.Event()
 
-    async def flush() -> None:
+    async def write_finished() -> None:
         # Group commit, off the event loop: one transaction per batch of finished items, so calls
         # keep flowing while the disk works. An item counts as done only once committed; a kill
-        # before that re-runs it on resume.
-        async with flush_lock:
-            batch = finished[:]
-            del finished[: len(batch)]
-            if not batch:
+        # before that re-runs it on resume (its model calls answered from the call cache).
+        batch = finished[:]
+        del finished[: len(batch)]
+        if not batch:
+            return
+        await asyncio.to_thread(_record_many, store, run_id, batch)
+        for _, _, output, _ in batch:
+            progress.done_now += 1
+            progress.remaining -= 1
+            progress.failed_now += output.error is not None
+            if on_item:
+                on_item()
+
+    async def committer() -> None:
+        # The only writer of traces: by count (a worker wakes it) and by time, so a finished item
+        # is durable within about FLUSH_INTERVAL_S. Never cancelled mid-write; told to stop.
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), FLUSH_INTERVAL_S)
+            wake.clear()
+            await write_finished()
+            if stopping.is_set() and not finished:
                 return
-            await asyncio.to_thread(_record_many, store, run_id, batch)
-            for _, _, output, _ in batch:
-                progress.done_now += 1
-                progress.remaining -= 1
-                progress.failed_now += output.error is not None
-                if on_item:
-                    on_item()
 
     async def worker() -> None:
-        while progress.stopped is None:
+        while progress.stopped is None and not writer.done():
             try:
                 example, repetition = queue.get_nowait()
             except asyncio.QueueEmpty:
@@ -221,7 +232,7 @@ async def _execute_leased(
                 return
             finished.append((example, repetition, output, checks))
             if len(finished) >= batch_size:
-                await flush()
+                wake.set()
 
     async def keep_lease() -> None:
         while True:
@@ -231,12 +242,16 @@ async def _execute_leased(
                 return
 
     keeper = asyncio.create_task(keep_lease())
+    writer = asyncio.create_task(committer())
     try:
         await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
     finally:
         keeper.cancel()
-        await flush()
-        client.flush()
+        stopping.set()
+        wake.set()
+        await writer
+        if client is not None:
+            client.flush()
     complete = progress.remaining == 0
     runs.release_lease(
         run_id, owner, RunStatus.COMPLETED if complete else RunStatus.INTERRUPTED, complete
@@ -245,7 +260,7 @@ async def _execute_leased(
 
 
 async def _run_one(
-    app: App, example: Example, client: ModelClient, params: dict[str, Any]
+    app: App, example: Example, client: ModelClient | None, params: dict[str, Any]
 ) -> AppOutput:
     started = time.perf_counter()
     try:
@@ -280,9 +295,6 @@ def _checks(
             r if r.passed is not None else r.model_copy(update={"passed": False}) for r in results
         ]
     return results
-
-
-INLINE_TRACE_BYTES = 64 * 1024
 
 
 def _record_many(

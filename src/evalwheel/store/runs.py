@@ -217,3 +217,35 @@ class RunRepository:
                 )
                 .values(**values)
             )
+
+    def scores(self, run_id: str) -> list[ScoreRow]:
+        """Every score of a run (detached rows)."""
+        with self.store.read() as session:
+            return list(
+                session.execute(select(ScoreRow).where(ScoreRow.run_id == run_id)).scalars().all()
+            )
+
+    def scorer_results(self, run_id: str, scorer: str) -> list[tuple[str, bool | None]]:
+        """(item, passed) for every repetition a scorer scored in a run."""
+        with self.store.read() as session:
+            return [
+                (str(e), p)
+                for e, p in session.execute(
+                    select(ScoreRow.example_id, ScoreRow.passed).where(
+                        ScoreRow.run_id == run_id, ScoreRow.scorer == scorer
+                    )
+                ).all()
+            ]
+
+    def traces(self, run_id: str) -> list[TraceRow]:
+        """Every trace of a run in item order (detached rows)."""
+        with self.store.read() as session:
+            return list(
+                session.execute(
+                    select(TraceRow)
+                    .where(TraceRow.run_id == run_id)
+                    .order_by(TraceRow.example_id, TraceRow.repetition)
+                )
+                .scalars()
+                .all()
+            )

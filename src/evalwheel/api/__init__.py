@@ -1,0 +1,23 @@
+"""The front door: typed functions for everything evalwheel does; the CLI is a thin mirror."""
+
+from evalwheel.api.comparison import compare
+from evalwheel.api.datasets import import_dataset, import_examples
+from evalwheel.api.evaluation import aevaluate, aresume, evaluate, resume
+from evalwheel.api.gating import agate, gate
+from evalwheel.api.projects import open_project
+from evalwheel.api.reporting import render_report, write_report
+
+__all__ = [
+    "aevaluate",
+    "agate",
+    "aresume",
+    "compare",
+    "evaluate",
+    "gate",
+    "import_dataset",
+    "import_examples",
+    "open_project",
+    "render_report",
+    "resume",
+    "write_report",
+]

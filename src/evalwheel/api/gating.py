@@ -1,0 +1,101 @@
+"""``gate``: a tier's policy checked against a fresh run, with a budget checked before spending."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from evalwheel.api.evaluation import ProgressCallback, execute_prepared, prepare_run, start_run
+from evalwheel.api.projects import ProjectLike, open_project
+from evalwheel.errors import EvalwheelError, InputError, NotFoundError
+from evalwheel.interrupts import run_sync
+from evalwheel.llm.budget import Budget
+from evalwheel.llm.prices import price_for
+from evalwheel.llm.project_models import project_prices
+from evalwheel.project import Project
+from evalwheel.runner.gates import GatePolicy, GateVerdict, judge
+from evalwheel.runner.runner import select_examples
+from evalwheel.store.datasets import DatasetRepository
+
+
+def gate_policy(project: Project, tier: str) -> GatePolicy:
+    """The policy of ``[gates.TIER]``; errors name the file and the field."""
+    table = project.config.gates.get(tier)
+    if table is None:
+        known = ", ".join(sorted(project.config.gates)) or "none"
+        raise NotFoundError(f"no [gates.{tier}] in {project.config_path} (configured: {known})")
+    try:
+        return GatePolicy.model_validate(table)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(map(str, first["loc"])) or "(table)"
+        raise InputError(
+            first["msg"], file=str(project.config_path), field=f"gates.{tier}.{loc}"
+        ) from None
+
+
+async def agate(
+    tier: str, *, project: ProjectLike = None, on_progress: ProgressCallback | None = None
+) -> GateVerdict:
+    """Run the tier's system on its dataset and check the policy: thresholds (generic scorers,
+    the application's own, judges), a significant regression against a baseline, and the budget —
+    estimated before anything is spent, enforced while running. An incomplete run is a
+    ``StoppedError`` (resume it, then gate again), never a pass."""
+    project_obj = open_project(project)
+    policy = gate_policy(project_obj, tier)
+    store = project_obj.open_store()
+    try:
+        budget = Budget(
+            usd=policy.budget.usd, tokens=policy.budget.tokens, seconds=policy.budget.seconds
+        )
+        run = prepare_run(
+            project_obj,
+            store,
+            policy.system,
+            policy.dataset,
+            split=policy.split,
+            repeat=policy.repeat,
+            limit=policy.limit,
+            scorers=policy.scorers,
+            judges=policy.judges,
+            allow_untrusted_judges=policy.allow_untrusted_judge,
+            budget=budget,
+            create=False,
+        )
+        _check_estimate(tier, policy, project_obj, run)
+        start_run(run)
+        result = await execute_prepared(run, on_progress=on_progress)
+        if not result.complete:
+            raise EvalwheelError(
+                f"gate {tier}: run {run.run_id} stopped with {result.progress.remaining} items "
+                f"left ({result.progress.stopped}); evalwheel run --resume {run.run_id} finishes it"
+            )
+        return judge(tier, policy, result.summary, store)
+    finally:
+        store.close()
+
+
+def gate(tier: str, **kwargs: Any) -> GateVerdict:
+    """``agate`` for scripts and CI."""
+    return run_sync(agate(tier, **kwargs))
+
+
+def _check_estimate(tier: str, policy: GatePolicy, project: Project, run: Any) -> None:
+    n_items = len(select_examples(DatasetRepository(run.store), run.plan)) * policy.repeat
+    tokens = n_items * (
+        policy.tokens_per_item + len(run.plan.judges) * policy.judge_tokens_per_item
+    )
+    b = policy.budget
+    if b.tokens is not None and tokens > b.tokens:
+        raise InputError(
+            f"gate {tier}: estimated {tokens} tokens for {n_items} items exceeds the budget "
+            f"of {b.tokens}"
+        )
+    spec = run.resolved.model
+    price = price_for(spec, project_prices(project)) if spec is not None else None
+    usd = price.cost(tokens, 0) if price else None
+    if b.usd is not None and usd is not None and usd > b.usd:
+        raise InputError(
+            f"gate {tier}: estimated ${usd:.4f} for {n_items} items exceeds the budget of ${b.usd}"
+        )
