@@ -8,6 +8,7 @@ from typing import Any
 
 from evalwheel.apps.interface import AppOutput, CheckResult
 from evalwheel.core.example import Example
+from evalwheel.datasets.schemas import RowBase
 from evalwheel.llm.client import ModelClient
 from evalwheel_flow import DATA_DIR, FIELD_MAPS, example_datasets
 from evalwheel_flow.agent.agent import FlowAgent
@@ -15,6 +16,7 @@ from evalwheel_flow.agent.bank import bank_from_file
 from evalwheel_flow.agent.compact import from_workflow
 from evalwheel_flow.agent.fewshot import FewShotBank
 from evalwheel_flow.catalog import load_catalog
+from evalwheel_flow.dataset_kinds import DATASET_KINDS
 from evalwheel_flow.equivalence import check_equivalence
 from evalwheel_flow.scoring import score
 from evalwheel_flow.similarity import similarity
@@ -55,19 +57,30 @@ class FlowApp:
     def field_maps(self) -> dict[str, dict[str, str]]:
         return FIELD_MAPS
 
+    def dataset_kinds(self) -> dict[str, type[RowBase]]:
+        """Flow's own kind, ``workflows`` (the platform names none of an application's kinds)."""
+        return DATASET_KINDS
+
     def bank(self) -> FewShotBank:
         if self._bank is None:
             self._bank = bank_from_file(DATA_DIR / "benchmark.jsonl")
         return self._bank
 
-    async def run(self, example: Example, client: ModelClient, params: dict[str, Any]) -> AppOutput:
-        agent = FlowAgent(
-            client,
+    def describe(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The agent's prompt, tools, few-shot bank and settings for these params (no model)."""
+        return self._agent(None, params).describe()
+
+    def _agent(self, client: ModelClient | None, params: dict[str, Any]) -> FlowAgent:
+        return FlowAgent(
+            client,  # type: ignore[arg-type]
             mode=params.get("mode", "compact"),
             bank=self.bank(),
             shots=int(params.get("shots", 3)),
             max_turns=int(params.get("max_turns", 8)),
         )
+
+    async def run(self, example: Example, client: ModelClient, params: dict[str, Any]) -> AppOutput:
+        agent = self._agent(client, params)
         history = example.metadata.get("history")
         result = await agent.run(str(example.input), history if isinstance(history, list) else None)
         return AppOutput(

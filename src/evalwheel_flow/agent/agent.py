@@ -92,20 +92,33 @@ class FlowAgent:
             "catalog": self.catalog.version,
         }
 
-    def system(self, name: str = "flow-agent") -> System:
-        """This agent as a versioned System: model + prompt + tools + few-shot bank + mode."""
-        spec = self.client.spec
+    def describe(self) -> dict[str, Any]:
+        """Everything that decides this agent's behaviour besides its model, for the System record
+        of a run: the prompt, the tools, the few-shot bank, the catalog and the loop settings."""
         bank = None
         if self.bank is not None and self.mode == "compact":
             bank = content_hash([[s.request, s.answer] for s in self.bank.items])
+        return {
+            **self.system_params(),
+            "prompt": self.prompt,
+            "tools": [t["function"]["name"] for t in TOOL_SPECS] if self.mode == "tools" else [],
+            "fewshot_bank": bank,
+        }
+
+    def system(self, name: str = "flow-agent") -> System:
+        """This agent as a versioned System: model + prompt + tools + few-shot bank + mode."""
+        spec = self.client.spec
+        described = self.describe()
         return System(
             name=name,
             app="flow",
-            model=f"{spec.name}:{content_hash(spec.identity)[:12]}",
+            model=spec.name,
             prompt=self.prompt,
-            tools=tuple(t["function"]["name"] for t in TOOL_SPECS) if self.mode == "tools" else (),
-            fewshot_bank=bank,
+            tools=tuple(described["tools"]),
+            fewshot_bank=described["fewshot_bank"],
             params=self.system_params(),
+            description=described,
+            model_identity=spec.identity,
         )
 
     async def run(self, request: str, history: list[dict[str, Any]] | None = None) -> AgentResult:
