@@ -14,13 +14,14 @@ from evalwheel.llm.budget import Budget
 from evalwheel.llm.prices import price_for
 from evalwheel.llm.project_models import project_prices
 from evalwheel.project import Project
+from evalwheel.project.config import problem_lines
 from evalwheel.runner.gates import GatePolicy, GateVerdict, judge
 from evalwheel.runner.runner import select_examples
 from evalwheel.store.datasets import DatasetRepository
 
 
 def gate_policy(project: Project, tier: str) -> GatePolicy:
-    """The policy of ``[gates.TIER]``; errors name the file and the field."""
+    """The policy of ``[gates.TIER]``; errors name the file, the line and the field."""
     table = project.config.gates.get(tier)
     if table is None:
         known = ", ".join(sorted(project.config.gates)) or "none"
@@ -28,11 +29,10 @@ def gate_policy(project: Project, tier: str) -> GatePolicy:
     try:
         return GatePolicy.model_validate(table)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(map(str, first["loc"])) or "(table)"
-        raise InputError(
-            first["msg"], file=str(project.config_path), field=f"gates.{tier}.{loc}"
-        ) from None
+        # FILE:LINE: gates.TIER.field: message, one line per problem (a field left out points
+        # at the [gates.TIER] header).
+        lines = problem_lines(exc, ("gates", tier), project.config_path)
+        raise InputError("\n".join(lines)) from None
 
 
 async def agate(
