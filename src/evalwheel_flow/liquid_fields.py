@@ -209,14 +209,14 @@ def check(
     if problems or (budget is not None and budget.exhausted):
         return problems
     rng = random.Random(0)
-    sample = {
-        name: sample_value(catalog, scope[name], rng) for name in analysis.globals if name in scope
-    }
     try:
+        sample = {
+            name: sample_value(catalog, scope[name], rng)
+            for name in analysis.globals
+            if name in scope
+        }
         render(text, sample, budget)
-    except LiquidLimitError as exc:
-        return [f"Liquid resource limit: {exc}"]
-    except WorkLimitExceeded as exc:
+    except (LiquidLimitError, WorkLimitExceeded) as exc:
         return [f"Liquid resource limit: {exc}"]
     except Exception:  # other failures depend on the event; the executor reports them
         return []
