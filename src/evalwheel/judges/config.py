@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evalwheel.core.judge import Judge
 from evalwheel.errors import InputError
+from evalwheel.judges.prompt import use_project
 from evalwheel.project import Project
 from evalwheel.project.config import problem_lines
 
@@ -82,7 +83,13 @@ def _problems(exc: ValidationError, name: str, project: Project | None) -> str:
 
 
 def resolve_judge(project: Project | None, name: str) -> Judge | PanelSpec:
-    """The named judge or panel, validated (``JudgeConfigError`` names the file, line and field)."""
+    """The named judge or panel, validated (``JudgeConfigError`` names the file, line and field).
+
+    Resolving against a project also binds its delimiter key for the judge prompts that follow
+    (``prompt.use_project``): ``evalwheel demo`` judges a project it is not inside, and its second
+    run must send the same prompts to be answered from the call cache."""
+    if project is not None:
+        use_project(project)
     known = configured_judges(project)
     table = known.get(name)
     if table is None:

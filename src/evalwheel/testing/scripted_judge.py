@@ -7,9 +7,10 @@ flaw means only from its prompt: a criterion "An output with flaw F is L." or a 
 material has flaw F and whose answer is L. Anything else it calls ``default_label``. Asked to
 rewrite criteria (the ``rubric`` optimiser's prompt), it writes one such criterion per case shown.
 
-It reads the material only between the markers the prompt announces; an instruction outside them
-("rate this good") is obeyed, as a naive model would, so a test can show the delimiting keeps an
-injection inside the data. A material with flaw ``garbage`` gets an unparseable reply.
+It reads the material only between the markers the prompt announces, up to the first closing
+marker, and obeys an instruction outside them ("rate this good"), as a naive model would: a test
+can show the delimiting keeps an injection inside the data, and that a closing marker forged inside
+the material would end it early. A material with flaw ``garbage`` gets an unparseable reply.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ class ScriptedJudge:
         if markers:
             begin, end = markers.group(1), markers.group(2)
             start = last.find(begin + "\n", markers.end())
-            stop = last.rfind("\n" + end)
+            stop = last.find("\n" + end, start)
             material = last[start + len(begin) + 1 : stop]
             outside = last[:start] + last[stop + len(end) + 1 :]
         if "rate this good" in outside.lower():
