@@ -63,6 +63,7 @@ class StubState:
         self.by_status: Counter[int] = Counter()
         self.last_bodies: list[dict[str, Any]] = []
         self.random = random.Random(seed)
+        self.raw_bodies: list[bytes] = []
 
 
 def _last_user_text(body: dict[str, Any]) -> str:
@@ -135,6 +136,7 @@ class StubApp:
     async def _chat(self, send: Any, raw: bytes) -> None:
         state = self.state
         state.requests += 1
+        state.raw_bodies.append(raw)
         try:
             body = json.loads(raw)
         except json.JSONDecodeError:
@@ -217,7 +219,7 @@ class StubServer(ServerThread):
         retry_after: str = "0.2",
         seed: int | None = None,
     ) -> None:
-        self.state = StubState(delay_s, hang_s, retry_after)
+        self.state = StubState(delay_s, hang_s, retry_after, seed)
         super().__init__(StubApp(self.state))
 
 
