@@ -105,10 +105,10 @@ def test_kind_schemas_are_enforced(sqlite_project: Project, tmp_path: Path):
     path = write_jsonl(tmp_path / "g.jsonl", [{"id": "g1", "input": "x", "label": "good"}])
     result = cli("dataset", "import", path, "-n", "gold", "-k", "golden")
     assert result.exit_code == 2
-    assert f"{path}:1: output: required" in result.stderr
+    assert f"{path}:1: output: no row has this field" in result.stderr
     path = write_jsonl(tmp_path / "w.jsonl", [{"id": "w1", "reference": {"steps": []}}])
     result = cli("dataset", "import", path, "-n", "wf", "-k", "workflows")
-    assert f"{path}:1: merchant: required" in result.stderr
+    assert f"{path}:1: merchant: no row has this field" in result.stderr
 
 
 def test_a_name_keeps_its_kind(sqlite_project: Project, tmp_path: Path):
@@ -338,3 +338,18 @@ def test_values_that_are_not_json_are_row_errors():
         RawRow(3, {"input": "x", "reference": {"b": b"bytes"}}), BenchmarkRow
     )
     assert errors and errors[0].line == 3 and "not JSON-compatible" in errors[0].message
+
+
+def test_the_shipped_flow_benchmark_says_which_field_mapping_it_needs(sqlite_project) -> None:
+    from evalwheel_flow import DATA_DIR
+
+    path = DATA_DIR / "benchmark.jsonl"
+    refused = cli("dataset", "import", path, "-n", "bench", "-k", "benchmark")
+    assert refused.exit_code == 2
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 2, refused.stderr  # one cause, one line (not one "required" per row)
+    assert "input: no row has this field" in lines[0] and "--field input=request" in lines[0]
+    imported = cli(
+        "dataset", "import", path, "-n", "bench", "-k", "benchmark", "--field", "input=request"
+    )
+    assert imported.exit_code == 0, imported.stderr

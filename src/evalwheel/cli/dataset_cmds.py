@@ -23,12 +23,12 @@ from evalwheel.cli.output import (
     progress_bar,
     visible,
 )
-from evalwheel.core.dataset import DatasetKind, DatasetVersion
+from evalwheel.core.dataset import DatasetVersion
 from evalwheel.core.hashing import short
 from evalwheel.datasets.diff import diff_items
 from evalwheel.datasets.exporter import write_csv, write_jsonl
 from evalwheel.datasets.importer import ImportFailed
-from evalwheel.datasets.schemas import ROW_SCHEMAS
+from evalwheel.datasets.kinds import dataset_kinds, kind_owner, row_schema
 from evalwheel.datasets.splits import SplitPolicy, assign_split, split_report
 from evalwheel.project import Project
 from evalwheel.store.datasets import DatasetNotFound, DatasetRepository
@@ -83,7 +83,7 @@ def import_with_progress(
                 err.print(line)
             if exc.truncated:
                 err.print(f"(stopped after {len(exc.errors)} errors)")
-            fail(f"{path}: {len(exc.errors)} bad row(s); nothing was imported")
+            fail(f"{path}: {len(exc.errors)} problem(s); nothing was imported")
 
 
 @app.command("import")
@@ -91,7 +91,13 @@ def import_cmd(
     file: Annotated[Path, typer.Argument(help="A .jsonl, .csv/.tsv or .parquet file.")],
     name: Annotated[str, typer.Option("--name", "-n", help="Dataset name.")],
     kind: Annotated[
-        DatasetKind, typer.Option("--kind", "-k", help="Row schema to validate against.")
+        str,
+        typer.Option(
+            "--kind",
+            "-k",
+            help="Row schema to validate against: benchmark, golden, traffic, synthetic, qa, or "
+            "an application's kind (evalwheel dataset schema --list).",
+        ),
     ],
     fmt: Annotated[
         str | None, typer.Option("--format", help="jsonl|csv|parquet (default: from the suffix).")
@@ -323,6 +329,14 @@ def split_cmd(
 
 
 @app.command("schema")
-def schema_cmd(kind: Annotated[DatasetKind, typer.Argument(help="Dataset kind.")]) -> None:
+def schema_cmd(
+    kind: Annotated[str | None, typer.Argument(help="Dataset kind.")] = None,
+    list_kinds: Annotated[
+        bool, typer.Option("--list", help="The kinds there are, and who defines each.")
+    ] = False,
+) -> None:
     """The JSON Schema that rows of a kind are validated against."""
-    emit_json(ROW_SCHEMAS[kind].model_json_schema())
+    if list_kinds or kind is None:
+        emit_json({name: kind_owner(name) for name in dataset_kinds()})
+        return
+    emit_json(row_schema(kind).model_json_schema())

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from evalwheel.core.dataset import DatasetKind
 from evalwheel.core.hashing import canonical_json, content_hash, short
+from evalwheel.datasets.kinds import row_schema
 from evalwheel.datasets.readers import (
     ByteCounter,
     RawRow,
@@ -25,7 +26,7 @@ from evalwheel.datasets.readers import (
     missing_columns,
     read_rows,
 )
-from evalwheel.datasets.schemas import ROW_SCHEMAS, RowBase
+from evalwheel.datasets.schemas import RowBase
 from evalwheel.errors import InputError
 from evalwheel.inputfiles import check_value
 
@@ -143,9 +144,42 @@ def row_to_example(
     return PreparedExample(content["id"], digest, payload), []
 
 
+SYNONYMS = {
+    "input": ("request", "prompt", "question", "query", "instruction", "message", "text"),
+    "reference": ("expected", "answer", "ideal", "target", "gold", "workflow"),
+    "output": ("response", "completion", "prediction", "generated"),
+    "label": ("verdict", "rating", "grade"),
+}
+
+
+def absent_required(
+    schema: type[RowBase], columns: set[str], field_map: dict[str, str] | None, line: int
+) -> list[RowError]:
+    """A required field that no row of the file has, as one line naming the ``--field`` mapping
+    that would supply it (instead of one "required" per row)."""
+    if not columns:
+        return []
+    present = columns | set((field_map or {}).keys())
+    problems = []
+    for name, info in schema.model_fields.items():
+        if not info.is_required() or name in present:
+            continue
+        candidates = [c for c in SYNONYMS.get(name, ()) if c in columns]
+        hint = (
+            f"; map one with --field {name}={candidates[0]}"
+            if candidates
+            else f"; map one with --field {name}=COLUMN"
+        )
+        listed = ", ".join(sorted(columns)[:50])
+        problems.append(
+            RowError(line, name, f"no row has this field; the file's columns: {listed}{hint}")
+        )
+    return problems
+
+
 def validate_file(
     path: Path,
-    kind: DatasetKind,
+    kind: DatasetKind | str,
     *,
     fmt: str | None = None,
     progress: ProgressCallback | None = None,
@@ -159,7 +193,7 @@ def validate_file(
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     renames = {source: target for target, source in (field_map or {}).items()}
-    schema = ROW_SCHEMAS[kind]
+    schema = row_schema(kind)
     counter = ByteCounter()
     errors: list[RowError] = []
     prepared: list[PreparedExample] = []
@@ -197,7 +231,9 @@ def validate_file(
     if progress:
         progress(counter.total, counter.total, rows)
     header_line = 1 if fmt == "csv" else first_row or 1
-    unmapped = missing_columns(field_map, counter.columns, header_line)
+    unmapped = missing_columns(field_map, counter.columns, header_line) or absent_required(
+        schema, counter.columns, field_map, header_line
+    )
     if unmapped:
         raise ImportFailed(path, unmapped, False)
     if errors:
