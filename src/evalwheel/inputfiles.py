@@ -87,7 +87,7 @@ def max_line_bytes() -> int:
 
 
 def _too_long(limit: int) -> str:
-    return f"line longer than {limit:,} bytes (the limit is {ENV_MAX_LINE_BYTES})"
+    return f"line longer than {limit:,} bytes (set {ENV_MAX_LINE_BYTES} to allow longer lines)"
 
 
 def iter_lines(
@@ -135,9 +135,11 @@ def _utf8_lines(
         if number == 1 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[3:]
         try:
-            yield number, raw.decode("utf-8"), None
+            line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             yield number, None, f"not valid UTF-8 (byte {exc.start + 1} of the line)"
+            continue
+        yield number, line, None
 
 
 def _wide_lines(
