@@ -29,10 +29,14 @@ from evalwheel.judges.prompt import instructions
 from evalwheel.llm.client import ModelClient
 from evalwheel.llm.registry import ModelSpec
 from evalwheel.project import Project
-from evalwheel.report.data import report_data
+from evalwheel.report.data import ItemScore, ReportData, ReportItem, report_data
 from evalwheel.report.render import histogram, interval_bars, to_html, to_markdown
+from evalwheel.runner.compare import Comparison, ComparisonBlock
+from evalwheel.runner.results import RunSummary, ScorerSummary, SystemRef
 from evalwheel.runner.runner import RunPlan, create_run, execute_run
 from evalwheel.runner.scorers import registry
+from evalwheel.stats.intervals import Estimate
+from evalwheel.stats.paired import McNemar, PairedDifference
 from evalwheel.store.datasets import DatasetRepository
 from evalwheel.testing.openai_stub import StubServer
 from tests.helpers import cli, write_jsonl
@@ -111,11 +115,12 @@ def stub() -> Iterator[StubServer]:
 
 
 class _Dom(HTMLParser):
-    """Tags, attribute names and visible text of a serialised DOM."""
+    """Tags, attribute names, classes and visible text of a serialised DOM."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[str] = []
+        self.classes: list[tuple[str, str | None]] = []
         self.attributes: set[str] = set()
         self.text: list[str] = []
         self.title = ""
@@ -123,6 +128,7 @@ class _Dom(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
+        self.classes.append((tag, dict(attrs).get("class")))
         self.attributes.update(name for name, _ in attrs)
         self._in_title = tag == "title"
 
@@ -135,7 +141,7 @@ class _Dom(HTMLParser):
             self.title += data
 
 
-def _hostile_run(project: Project, stub: StubServer, tmp_path: Path) -> dict[str, Any]:
+def _hostile_run(project: Project, stub: StubServer, tmp_path: Path) -> ReportData:
     """Report data for a run on a hostile dataset, compared against a baseline run."""
     rows = [
         {
@@ -179,11 +185,12 @@ def _hostile_run(project: Project, stub: StubServer, tmp_path: Path) -> dict[str
         runs.append(run_id)
     data = report_data(store, runs[1], HostileApp(), vs=runs[0])
     store.close()
-    assert data["comparison"]["scorer"] == SCORER and len(data["items"]) == len(PAYLOADS)
+    assert data.comparison is not None and data.comparison.scorer == SCORER
+    assert len(data.items) == len(PAYLOADS)
     # Dataset names are refused unless they match NAME_PATTERN and splits come from the plan, so
     # the store cannot hold hostile ones today; the renderer must not rely on that.
-    data["summary"]["dataset"] = f"{PAYLOADS[2]}@v1"
-    data["summary"]["split"] = PAYLOADS[3]
+    data.summary.dataset = f"{PAYLOADS[2]}@v1"
+    data.summary.split = PAYLOADS[3]
     return data
 
 
@@ -210,7 +217,7 @@ def test_hostile_run_report_executes_nothing_in_headless_chromium(
 ) -> None:
     chromium = _chromium()
     data = _hostile_run(project, stub, tmp_path)
-    run_id = data["summary"]["run_id"]
+    run_id = data.summary.run_id
     html_text = to_html(data)
     page = tmp_path / "report.html"
     page.write_text(html_text, encoding="utf-8")
@@ -248,7 +255,7 @@ def test_hostile_run_report_executes_nothing_in_headless_chromium(
     assert not FORBIDDEN_TAGS & set(dom.tags), sorted(FORBIDDEN_TAGS & set(dom.tags))
     assert not {a for a in dom.attributes if a.startswith("on") or a == "srcdoc"}
     assert dom.tags.count("svg") == html_text.count('<svg xmlns="http://www.w3.org/2000/svg"')
-    assert dom.tags.count("details") == len(PAYLOADS)
+    assert [c for t, c in dom.classes if t == "details" and c == "item"] == ["item"] * len(PAYLOADS)
     # And the hostile text is on the page as text, in every place it was put.
     text = "".join(dom.text)
     for payload in PAYLOADS:
@@ -263,79 +270,96 @@ def test_hostile_run_report_executes_nothing_in_headless_chromium(
     assert f"{PAYLOADS[2]}@v1" in text and f"split {PAYLOADS[3]}" in text
     assert f"error: {PAYLOADS[1]}" in text  # failure category from the exception's class name
     assert f"{PAYLOADS[0][:34]} (n=" in text  # a slice label, cut to fit the chart
-    assert f"Against {data['comparison']['a']}" in text and SCORER in text
+    assert f"Against {data.comparison.a}" in text and SCORER in text
+    assert f"{PAYLOADS[0]} (0/1)" in text  # a one-item slice, folded and listed as text
     _assert_raw_is_escaped(html_text, to_markdown(data))
 
 
-def _estimate(value: float | None, n: int) -> dict[str, Any]:
-    return {"estimate": value, "ci_low": value, "ci_high": value, "n": n}
+def _estimate(value: float | None, n: int) -> Estimate:
+    return Estimate(estimate=value, ci_low=value, ci_high=value, n=n, method="test")
 
 
-def _hostile_data() -> dict[str, Any]:
-    """Report data, shaped as ``report_data`` makes it, with markup in every string."""
-    return {
-        "summary": {
-            "run_id": f"run-{PAYLOADS[0]}",
-            "status": PAYLOADS[1],
-            "system": {"name": HOSTILE, "version": PAYLOADS[2]},
-            "dataset": f"{PAYLOADS[3]}@v1",
-            "split": PAYLOADS[4],
-            "repeat": 1,
-            "planned": 1,
-            "done": 1,
-            "errors": 1,
-            "cost_usd": 0.0,
-            "scorers": {
-                SCORER: {
-                    "pass_rate": _estimate(0.5, 2),
-                    "not_scored": 1,
-                    "mean": {"estimate": 0.5, "ci_low": 0.1, "ci_high": 0.9, "n": 2},
-                    "slices": {HOSTILE: _estimate(0.5, 2), PAYLOADS[1]: _estimate(None, 1)},
-                }
+def _block(a: float | None, b: float | None, n: int) -> ComparisonBlock:
+    return ComparisonBlock(
+        n=n,
+        pass_rate_a=a,
+        pass_rate_b=b,
+        mcnemar=McNemar(n=n, only_a=0, only_b=0, both=0, neither=n, p_value=None),
+        paired_bootstrap=PairedDifference(n=n, difference=None, ci_low=None, ci_high=None),
+    )
+
+
+def _hostile_data() -> ReportData:
+    """Report data, as ``report_data`` makes it, with markup in every string."""
+    return ReportData(
+        summary=RunSummary(
+            run_id=f"run-{PAYLOADS[0]}",
+            status=PAYLOADS[1],
+            system=SystemRef(name=HOSTILE, version=PAYLOADS[2]),
+            dataset=f"{PAYLOADS[3]}@v1",
+            split=PAYLOADS[4],
+            repeat=2,
+            planned=1,
+            done=1,
+            errors=1,
+            headline=SCORER,
+            scorers={
+                SCORER: ScorerSummary(
+                    pass_rate=_estimate(0.5, 2),
+                    not_scored=1,
+                    mean=Estimate(estimate=0.5, ci_low=0.1, ci_high=0.9, n=2, method="bootstrap"),
+                    pass_hat_k={1: _estimate(0.5, 2), 2: _estimate(0.25, 2)},
+                    slices={
+                        HOSTILE: _estimate(0.5, 6),
+                        PAYLOADS[1]: _estimate(None, 1),
+                        PAYLOADS[5]: _estimate(1.0, 1),
+                    },
+                )
             },
-        },
-        "comparison": {
-            "a": f"run-{PAYLOADS[2]}",
-            "scorer": SCORER,
-            "shared_items": 1,
-            "overall": {"pass_rate_a": 0.0, "pass_rate_b": 0.5, "mcnemar": {"p_value": None}},
-            "improvements": [HOSTILE],
-            "regressions": [],
-        },
-        "failure_categories": {HOSTILE: 1, f"error: {PAYLOADS[1]}": 1},
-        "cost_usd": [0.0, 0.25],
-        "latency_s": [1.5],
-        "items": [
-            {
-                "id": HOSTILE,
-                "repetition": 0,
-                "error": HOSTILE,
-                "input": {"text": HOSTILE},
-                "tags": [HOSTILE],
-                "reference": {"html": HOSTILE},
-                "artifact": HOSTILE,
-                "rendered": HOSTILE,
-                "passed": False,
-                "scores": [
-                    {
-                        "scorer": SCORER,
-                        "passed": False,
-                        "value": None,
-                        "details": {
+        ),
+        comparison=Comparison(
+            a=f"run-{PAYLOADS[2]}",
+            b=f"run-{PAYLOADS[0]}",
+            scorer=SCORER,
+            shared_items=6,
+            only_in_a=0,
+            only_in_b=0,
+            overall=_block(0.0, 0.5, 6),
+            improvements=[HOSTILE],
+            slices={HOSTILE: _block(0.0, 0.5, 6), PAYLOADS[1]: _block(0.0, 1.0, 1)},
+        ),
+        failure_categories={HOSTILE: 1, f"error: {PAYLOADS[1]}": 1},
+        cost_usd=[0.0, 0.25],
+        latency_s=[1.5],
+        items=[
+            ReportItem(
+                id=HOSTILE,
+                repetition=0,
+                error=HOSTILE,
+                input={"text": HOSTILE},
+                tags=[HOSTILE],
+                reference={"html": HOSTILE},
+                artifact=HOSTILE,
+                rendered=HOSTILE,
+                passed=False,
+                scores=[
+                    ItemScore(
+                        scorer=SCORER,
+                        passed=False,
+                        details={
                             "counterexample": {"event": HOSTILE},
                             "judge_label": HOSTILE,
                             "rationale": HOSTILE,
                             "judge_error": HOSTILE,
                             "decided_by": HOSTILE,
                         },
-                    }
+                    )
                 ],
-                "cost_usd": 0.25,
-                "latency_s": 1.5,
-            }
+                cost_usd=0.25,
+                latency_s=1.5,
+            )
         ],
-        "items_truncated": 0,
-    }
+    )
 
 
 def test_report_text_is_escaped_in_html_and_markdown() -> None:
@@ -356,9 +380,11 @@ def test_report_text_is_escaped_in_html_and_markdown() -> None:
 
 def test_markdown_keeps_plain_identifiers_in_code_spans() -> None:
     data = _hostile_data()
-    data["summary"].update(run_id="run-20260101-000000-abc123", dataset="bench@v1", split="test")
-    data["summary"]["system"] = {"name": "flow-local", "version": "0123456789abcdef"}
-    data["comparison"]["a"] = "run-20251231-000000-def456"
+    data.summary.run_id, data.summary.dataset = "run-20260101-000000-abc123", "bench@v1"
+    data.summary.split = "test"
+    data.summary.system = SystemRef(name="flow-local", version="0123456789abcdef")
+    assert data.comparison is not None
+    data.comparison.a = "run-20251231-000000-def456"
     markdown = to_markdown(data)
     assert "## evalwheel run `run-20260101-000000-abc123`" in markdown
     assert "System **flow-local** (`0123456789ab`) on `bench@v1` (test)" in markdown
@@ -383,9 +409,11 @@ def test_charts_are_built_escaped_and_survive_missing_numbers() -> None:
     assert histogram([float("nan")], "s") == "<p>no data</p>"
     # The same through a whole report: no chart coordinate or percentage reads "nan".
     data = _hostile_data()
-    data["summary"]["scorers"][SCORER]["slices"][HOSTILE] = _estimate(float("nan"), 2)
-    data["comparison"]["overall"]["pass_rate_a"] = float("nan")
-    data.update(cost_usd=[0.0, float("nan"), math.inf], latency_s=[float("nan")])
+    data.summary.scorers[SCORER].slices[HOSTILE] = _estimate(float("nan"), 6)
+    assert data.comparison is not None
+    data.comparison.overall.pass_rate_a = float("nan")
+    data.comparison.slices[HOSTILE].pass_rate_b = float("nan")
+    data.cost_usd, data.latency_s = [0.0, float("nan"), math.inf], [float("nan")]
     page, markdown = to_html(data), to_markdown(data)
     assert "nan" not in page.lower() and "nan" not in markdown.lower()
 

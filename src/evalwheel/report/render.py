@@ -1,31 +1,84 @@
-"""Rendering report data as Markdown or as one self-contained HTML file (inline CSS and SVG charts,
-no scripts, nothing fetched), with Jinja2.
+"""Rendering report data as Markdown, as one self-contained HTML file (inline CSS and SVG charts,
+no scripts, nothing fetched), or as JSON, with Jinja2.
+
+Both text formats say the same things in the same order as the terminal (``cli/run_text``): the
+headline scorer's pass rate with its interval, errors and cost first; every scorer with pass^k,
+the judge-corrected rate and means; the headline's slices that differ most (small ones folded,
+see ``views``); the comparison overall and per slice; then failures, cost, latency and items.
 
 Everything in a report is untrusted: item ids, inputs, model output, errors, judge rationales,
 tags, scorer names and details all come from datasets, models or applications. The HTML
 environment therefore escapes every interpolation unconditionally (``autoescape=True``, not a
 choice by file extension, which once silently matched nothing for ``report.html.j2``). The only
-markup that reaches a page unescaped is what this module builds itself (the SVG charts), returned
-as ``markupsafe.Markup`` after escaping each value that goes into it. Markdown gets its own
+markup that reaches a page unescaped is what ``charts`` builds (the SVG charts), returned as
+``markupsafe.Markup`` after escaping each value that goes into it. Markdown gets its own
 environment; see ``_md_text`` for what it escapes and why.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
-import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from jinja2 import Environment, PackageLoader
-from markupsafe import Markup, escape
+
+from evalwheel.stats.intervals import Estimate
+from evalwheel.stats.paired import PairedDifference
+
+from .charts import finite, histogram, interval_bars
+from .data import ReportData
+from .views import MAX_SLICES, MIN_SLICE_N
+
+__all__ = ["histogram", "interval_bars", "to_html", "to_json", "to_markdown"]
 
 
-def _pct(value: Any) -> str:
+def _pct(value: object) -> str:
     """A fraction as a percentage; a dash for a missing or non-finite value."""
-    number = _finite(value)
+    number = finite(value)
     return "–" if number is None else f"{100 * number:.1f}%"
+
+
+def _pp(value: object) -> str:
+    """A difference of two fractions in percentage points, signed; a dash when not a number."""
+    number = finite(value)
+    return "–" if number is None else f"{100 * number:+.1f} pp"
+
+
+def _num(value: object, digits: int = 3) -> str:
+    """A number with ``digits`` decimals; a dash for a missing or non-finite value."""
+    number = finite(value)
+    return "–" if number is None else f"{number:.{digits}f}"
+
+
+def _pvalue(value: object) -> str:
+    """A p-value, or n/a when there was nothing to test (no discordant pairs)."""
+    number = finite(value)
+    return "n/a" if number is None else f"{number:.4f}"
+
+
+def _usd(value: object) -> str:
+    """Dollars to the micro-dollar (local models cost fractions of a cent)."""
+    number = finite(value)
+    return "–" if number is None else f"${number:.6f}"
+
+
+def _passed_of(estimate: Estimate) -> str:
+    """``3/4``: the passes behind a small slice's rate, which say more than a 75% would."""
+    rate = finite(estimate.estimate)
+    return f"n={estimate.n}" if rate is None else f"{round(rate * estimate.n)}/{estimate.n}"
+
+
+def _difference(difference: PairedDifference) -> str:
+    """B − A with its paired-bootstrap interval, in percentage points; n/a when not measured."""
+    value = finite(difference.difference)
+    if value is None:
+        return "n/a"
+    low, high = finite(difference.ci_low), finite(difference.ci_high)
+    if low is None or high is None:
+        return _pp(value)
+    return f"{_pp(value)} (95% CI {100 * low:+.1f} to {100 * high:+.1f})"
 
 
 def _tojson_pretty(value: Any) -> str:
@@ -33,24 +86,32 @@ def _tojson_pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _finite(value: Any) -> float | None:
-    """``value`` as a float when it is a finite number, else None: NaN, infinities, None, strings
-    and booleans never reach a chart coordinate or a percentage."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
+_FILTERS: dict[str, Callable[..., str]] = {
+    "pct": _pct,
+    "pp": _pp,
+    "num": _num,
+    "pvalue": _pvalue,
+    "usd": _usd,
+    "passed_of": _passed_of,
+    "difference": _difference,
+}
+
+
+def _env(**options: Any) -> Environment:
+    env = Environment(
+        loader=PackageLoader("evalwheel.report", "templates"),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        **options,
+    )
+    env.filters.update(_FILTERS)
+    env.globals.update(MIN_SLICE_N=MIN_SLICE_N, MAX_SLICES=MAX_SLICES)
+    return env
 
 
 def _html_env() -> Environment:
     """The environment for HTML templates: autoescape is on for every template it loads."""
-    env = Environment(
-        loader=PackageLoader("evalwheel.report", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["pct"] = _pct
+    env = _env(autoescape=True)
     env.filters["tojson_pretty"] = _tojson_pretty
     return env
 
@@ -93,123 +154,52 @@ def _md_code(value: Any) -> _Markdown:
 def _md_env() -> Environment:
     """The environment for the Markdown template: no HTML autoescape (it would write ``&#39;``
     for every apostrophe in prose), but ``_md_text`` on every interpolation instead."""
-    env = Environment(
-        loader=PackageLoader("evalwheel.report", "templates"),
-        autoescape=False,
-        finalize=_md_text,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["pct"] = _pct
+    env = _env(autoescape=False, finalize=_md_text)
     env.filters["code"] = _md_code
     return env
 
 
-def interval_bars(rows: list[tuple[str, dict[str, Any]]], width: int = 640) -> Markup:
-    """Horizontal bars with 95% interval whiskers, as inline SVG.
-
-    Labels (scorer and slice names: data) are escaped; every coordinate is a number formatted
-    here, and a row without a finite estimate gets its label only."""
-    height = 22 * len(rows) + 10
-    label_w, plot_w = 230, width - 290
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{int(width)}" height="{int(height)}" role="img">'
-    ]
-    for i, (label, est) in enumerate(rows):
-        y = 8 + 22 * i
-        n = _finite(est.get("n"))
-        parts.append(
-            f'<text x="0" y="{y + 12}" font-size="12">{escape(str(label)[:34])}'
-            f" (n={'?' if n is None else int(n)})</text>"
-        )
-        estimate = _finite(est.get("estimate"))
-        if estimate is None:
-            continue
-        estimate = min(1.0, max(0.0, estimate))
-        x0 = label_w
-        parts.append(
-            f'<rect x="{x0}" y="{y}" width="{plot_w * estimate:.1f}" height="14" fill="#6a9fd8"/>'
-        )
-        low, high = _finite(est.get("ci_low")), _finite(est.get("ci_high"))
-        if low is not None and high is not None:
-            lo = x0 + plot_w * min(1.0, max(0.0, low))
-            hi = x0 + plot_w * min(1.0, max(0.0, high))
-            parts.append(
-                f'<line x1="{lo:.1f}" x2="{hi:.1f}" y1="{y + 7}" y2="{y + 7}" stroke="#222" stroke-width="1.5"/>'
-            )
-        parts.append(
-            f'<text x="{x0 + plot_w + 4}" y="{y + 12}" font-size="11">{100 * estimate:.0f}%</text>'
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))
-
-
-def histogram(values: list[float], unit: str, bins: int = 12, width: int = 640) -> Markup:
-    """A histogram as inline SVG; values that are not finite numbers are left out."""
-    finite = [v for v in map(_finite, values) if v is not None]
-    if not finite:
-        return Markup("<p>no data</p>")
-    lo, hi = min(finite), max(finite)
-    span = (hi - lo) or 1.0
-    counts = [0] * bins
-    for v in finite:
-        counts[min(bins - 1, int((v - lo) / span * bins))] += 1
-    top = max(counts)
-    bar_w = (width - 20) / bins
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{int(width)}" height="150" role="img">'
-    ]
-    for i, c in enumerate(counts):
-        h = 110 * c / top if top else 0
-        parts.append(
-            f'<rect x="{10 + i * bar_w:.1f}" y="{120 - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" fill="#8fbf7f"/>'
-        )
-    parts.append(f'<text x="10" y="140" font-size="11">{lo:.3g} {escape(unit)}</text>')
-    parts.append(
-        f'<text x="{int(width) - 90}" y="140" font-size="11">{hi:.3g} {escape(unit)}</text></svg>'
+def to_html(data: ReportData) -> str:
+    """The report as one self-contained HTML page."""
+    view = data.slices()
+    chart = (
+        interval_bars([("all", view.overall), *((r.name, r.estimate) for r in view.shown)])
+        if view is not None and view.shown
+        else None
     )
-    return Markup("".join(parts))
-
-
-def reference_diff(reference: Any, artifact: Any) -> str:
-    """A unified diff of the reference against the artifact, as plain text (escaped when shown)."""
-    if reference is None:
-        return ""
-    a = json.dumps(reference, indent=1, sort_keys=True, default=str).splitlines()
-    b = json.dumps(artifact, indent=1, sort_keys=True, default=str).splitlines()
-    return "\n".join(difflib.unified_diff(a, b, "reference", "produced", lineterm="", n=2))
-
-
-def to_html(data: dict[str, Any]) -> str:
-    summary = data["summary"]
-    charts = {}
-    for name, entry in summary["scorers"].items():
-        if not entry["pass_rate"]["n"]:
-            continue
-        rows = [("all", entry["pass_rate"]), *entry["slices"].items()]
-        charts[name] = interval_bars(rows[:40])
-    for item in data["items"]:
-        item["diff"] = reference_diff(item["reference"], item["artifact"])
-        item["counterexample"] = next(
-            (
-                s["details"].get("counterexample")
-                for s in item["scores"]
-                if isinstance(s.get("details"), dict) and s["details"].get("counterexample")
-            ),
-            None,
-        )
     return (
         _html_env()
         .get_template("report.html.j2")
         .render(
             data=data,
-            summary=summary,
-            charts=charts,
-            cost_chart=histogram(data["cost_usd"], "USD"),
-            latency_chart=histogram(data["latency_s"], "s"),
+            summary=data.summary,
+            head=data.headline(),
+            slices=view,
+            slice_chart=chart,
+            cmp=data.comparison,
+            cmp_slices=data.comparison_slices(),
+            cost_chart=histogram(data.cost_usd, "USD"),
+            latency_chart=histogram(data.latency_s, "s"),
         )
     )
 
 
-def to_markdown(data: dict[str, Any]) -> str:
-    return _md_env().get_template("report.md.j2").render(data=data, summary=data["summary"])
+def to_markdown(data: ReportData) -> str:
+    """The report as Markdown for a pull-request comment (no items: they are in the HTML)."""
+    return (
+        _md_env()
+        .get_template("report.md.j2")
+        .render(
+            data=data,
+            summary=data.summary,
+            head=data.headline(),
+            slices=data.slices(),
+            cmp=data.comparison,
+            cmp_slices=data.comparison_slices(),
+        )
+    )
+
+
+def to_json(data: ReportData) -> str:
+    """The report's data as JSON (non-finite numbers as null)."""
+    return data.model_dump_json(indent=2)
