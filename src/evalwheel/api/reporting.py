@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Literal
@@ -10,7 +9,7 @@ from typing import Literal
 from evalwheel.api.projects import ProjectLike, open_project
 from evalwheel.errors import InputError
 from evalwheel.report.data import report_data
-from evalwheel.report.render import to_html, to_markdown
+from evalwheel.report.render import to_html, to_json, to_markdown
 from evalwheel.runner.runner import load_plan
 from evalwheel.runner.systems import rebuild_system
 from evalwheel.store.runs import RunRepository
@@ -35,7 +34,7 @@ def render_report(
         return to_html(data)
     if fmt == "md":
         return to_markdown(data)
-    return json.dumps(data, indent=2, default=str)
+    return to_json(data)
 
 
 def write_report(

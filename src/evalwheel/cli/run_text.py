@@ -3,13 +3,11 @@ with its n and interval, slices too small to say anything folded into one line."
 
 from __future__ import annotations
 
+from evalwheel.report.views import MIN_SLICE_N, comparison_slice_view, slice_view
 from evalwheel.runner.compare import Comparison
 from evalwheel.runner.gates import GateVerdict
 from evalwheel.runner.results import RunSummary, ScorerSummary
 from evalwheel.stats.intervals import Estimate
-
-MIN_SLICE_N = 5
-MAX_SLICES = 8
 
 
 def estimate_text(estimate: Estimate) -> str:
@@ -57,26 +55,21 @@ def summary_lines(summary: RunSummary) -> list[str]:
 
 
 def slice_lines(summary: RunSummary, scorer: str | None = None) -> list[str]:
-    """The slices that differ most from the headline scorer's overall rate; small slices (n below
-    MIN_SLICE_N, whose intervals say little) are counted in one line instead of listed."""
-    name = scorer or summary.headline
-    if name is None or name not in summary.scorers:
+    """The slices that differ most from the headline scorer's overall rate; small slices (whose
+    intervals say little) are counted in one line instead of listed (``report.views``)."""
+    view = slice_view(summary, scorer)
+    if view is None:
         return []
-    entry = summary.scorers[name]
-    overall = entry.pass_rate.estimate
-    big = [(t, e) for t, e in entry.slices.items() if e.n >= MIN_SLICE_N]
-    small = [t for t, e in entry.slices.items() if e.n < MIN_SLICE_N]
-    big.sort(key=lambda te: -abs((te[1].estimate or 0) - (overall or 0)))
-    lines = [f"slices of {name} (most different from {estimate_text(entry.pass_rate)} first):"]
-    for tag, estimate in big[:MAX_SLICES]:
-        lines.append(f"    {tag:30} {estimate_text(estimate)}")
-    if len(big) > MAX_SLICES:
+    lines = [f"slices of {view.scorer} (most different from {estimate_text(view.overall)} first):"]
+    for row in view.shown:
+        lines.append(f"    {row.name:30} {estimate_text(row.estimate)}")
+    if view.more:
         lines.append(
-            f"    … {len(big) - MAX_SLICES} more slices with n ≥ {MIN_SLICE_N} (--json lists all)"
+            f"    … {len(view.more)} more slices with n ≥ {MIN_SLICE_N} (--json lists all)"
         )
-    if small:
+    if view.small:
         lines.append(
-            f"    {len(small)} slices with n < {MIN_SLICE_N} not shown (too small to say anything)"
+            f"    {len(view.small)} slices with n < {MIN_SLICE_N} not shown (too small to say anything)"
         )
     return lines
 
@@ -96,15 +89,17 @@ def comparison_lines(result: Comparison) -> list[str]:
             f"difference B − A = {d.difference:+.3f} [{d.ci_low:+.3f}, {d.ci_high:+.3f}] "
             "(paired bootstrap, 95%)"
         )
-    shown = [(t, b) for t, b in result.slices_by_difference() if b.n >= MIN_SLICE_N][:MAX_SLICES]
-    if shown:
+    view = comparison_slice_view(result)
+    if view.shown:
         lines.append("slices that changed most:")
-        for tag, block in shown:
-            sp = block.mcnemar.p_value
+        for row in view.shown:
+            block, sp = row.block, row.block.mcnemar.p_value
             lines.append(
-                f"    {tag:30} {block.pass_rate_a or 0:.3f} → {block.pass_rate_b or 0:.3f} "
+                f"    {row.name:30} {block.pass_rate_a or 0:.3f} → {block.pass_rate_b or 0:.3f} "
                 f"n={block.n} p={'n/a' if sp is None else f'{sp:.3f}'}"
             )
+    if view.small:
+        lines.append(f"    {len(view.small)} slices with n < {MIN_SLICE_N} not shown")
     return lines
 
 
