@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import math
-import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
+from evalwheel.api import models as models_api
 from evalwheel.cli.output import (
     EXIT_CHECK_FAILED,
     emit_json,
@@ -25,17 +23,15 @@ from evalwheel.cli.output import (
     warn,
 )
 from evalwheel.errors import InputError
-from evalwheel.llm.budget import Budget, estimate
+from evalwheel.llm.batch import BatchSummary
+from evalwheel.llm.budget import Budget, Estimate
 from evalwheel.llm.cache import CacheMode
-from evalwheel.llm.client import ModelClient
-from evalwheel.llm.errors import ModelCallError, ModelConfigError
+from evalwheel.llm.errors import ModelConfigError
 from evalwheel.llm.prices import price_for
 from evalwheel.llm.project_models import project_models, project_prices
 from evalwheel.llm.registry import ModelSpec, get_model
-from evalwheel.llm.types import ChatRequest
 from evalwheel.project import ConfigError, Project, ProjectNotFound, find_project
 from evalwheel.redaction import redact_url
-from evalwheel.store import Store, StoreError
 
 app = typer.Typer(
     help="Models: the embedded default and OpenAI-compatible endpoints.", no_args_is_help=True
@@ -109,117 +105,27 @@ def list_cmd(as_json: JsonFlag = False) -> None:
     out.print(table)
 
 
-CHECK_SCHEMA = {
-    "type": "object",
-    "properties": {"answer": {"type": "string"}, "confidence": {"type": "number"}},
-    "required": ["answer", "confidence"],
-}
-
-
-async def _check(client: ModelClient) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "model": client.spec.name,
-        "ok": False,
-        "latency_s": None,
-        "json_schema": False,
-        "tools": False,
-        "errors": {},
-    }
-    plain = ChatRequest(
-        messages=[{"role": "user", "content": "Reply with the single word OK."}],
-        max_tokens=8,
-        temperature=0,
-    )
-    try:
-        started = time.perf_counter()
-        response = await client.chat(plain)
-        result["latency_s"] = round(time.perf_counter() - started, 3)
-        result["ok"] = True
-        result["reply"] = response.content
-    except ModelCallError as exc:
-        result["errors"]["plain"] = exc.record().model_dump()
-        return result
-    structured = plain.model_copy(
-        update={
-            "messages": [
-                {"role": "user", "content": "What is the capital of France? Answer with JSON."}
-            ],
-            "max_tokens": 64,
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {"name": "check", "schema": CHECK_SCHEMA, "strict": True},
-            },
-        }
-    )
-    try:
-        response = await client.chat(structured)
-        value = json.loads(response.content or "")
-        result["json_schema"] = isinstance(value, dict) and {"answer", "confidence"} <= set(value)
-    except (ModelCallError, ValueError) as exc:
-        result["errors"]["json_schema"] = str(exc)
-    tool = {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "description": "Weather for a city",
-            "parameters": {
-                "type": "object",
-                "properties": {"city": {"type": "string"}},
-                "required": ["city"],
-            },
-        },
-    }
-    tooled = plain.model_copy(
-        update={
-            "messages": [{"role": "user", "content": "What is the weather in Paris?"}],
-            "max_tokens": 64,
-            "tools": [tool],
-            "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
-        }
-    )
-    try:
-        response = await client.chat(tooled)
-        call = response.tool_calls[0] if response.tool_calls else None
-        result["tools"] = bool(
-            call and call.name == "get_weather" and isinstance(json.loads(call.arguments), dict)
-        )
-    except (ModelCallError, ValueError) as exc:
-        result["errors"]["tools"] = str(exc)
-    return result
-
-
 @app.command("check")
 def check_cmd(
     name: Annotated[str, typer.Argument(help="Model name.")] = "local", as_json: JsonFlag = False
 ) -> None:
     """Make real calls: latency, and whether JSON-schema output and tool calls work."""
-    project = _project()
-    spec = _spec(project, name)
-
-    async def go() -> dict[str, Any]:
-        try:
-            client = ModelClient(spec, cache_mode=CacheMode.OFF)
-        except ModelConfigError as exc:
-            fail(str(exc))
-        async with client:
-            return await _check(client)
-
-    result = asyncio.run(go())
+    result = models_api.check(name, project=models_api.project_or_none())
     if as_json:
         emit_json(result)
     else:
-        status = ("ok", "green") if result["ok"] else ("failed", "red")
+        status = ("ok", "green") if result.ok else ("failed", "red")
         out.print(
             Text.assemble(
                 f"{visible(name)}: ",
                 status,
-                f"  latency {result['latency_s']} s  json_schema {result['json_schema']}"
-                f"  tools {result['tools']}",
+                f"  latency {result.latency_s} s  json_schema {result.json_schema}"
+                f"  tools {result.tools}",
             )
         )
-        for what, problem in result["errors"].items():
-            err.print(f"  {what}: {problem}", highlight=False)
-    if not result["ok"]:
+        for what, problem in result.errors.items():
+            err.print(f"  {what}: {problem}")
+    if not result.ok:
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
@@ -346,106 +252,69 @@ def batch_cmd(
 ) -> None:
     """Run a file of chat requests: resumable, cached, within budget. Exit 1 if any id failed or remains."""
     from evalwheel.inputfiles import load_json_file
-    from evalwheel.llm.batch import BatchInputError, read_requests, read_results, run_batch
+    from evalwheel.llm.batch import BatchInputError
 
-    project = _project()
-    spec = _spec(project, model)
+    project = models_api.project_or_none()
     try:
         mode = CacheMode.parse(cache)
     except ValueError:
         fail(f"--cache must be use, record, refresh, off or replay, not {cache!r}")
-    schema_value = None
-    if schema is not None:
-        try:
-            schema_value = load_json_file(schema)
-        except InputError as exc:
-            fail(str(exc))
-    if not input_path.is_file():
-        fail(f"{input_path}: no such file")
+    schema_value = load_json_file(schema) if schema is not None else None
     try:
-        items = read_requests(input_path, schema_value)
+        if dry_run:
+            done, est = models_api.batch_estimate(model, input_path, output, project=project)
+            _print_estimate(model, done, est, as_json)
+            return
+        if project is None and mode not in (CacheMode.OFF, CacheMode.REPLAY):
+            info("not inside a project: running without the call cache")
+        with progress_bar() as bar:
+            task = bar.add_task(model, total=None)
+            summary = models_api.batch(
+                model,
+                input_path,
+                output,
+                project=project,
+                concurrency=concurrency,
+                budget=Budget(usd=budget_usd, tokens=budget_tokens, seconds=budget_seconds),
+                deadline_s=deadline_s,
+                schema=schema_value,
+                cache=mode,
+                on_done=lambda: bar.advance(task),
+                on_start=lambda total, done: bar.update(task, total=total, completed=done),
+            )
     except BatchInputError as exc:
         for line in exc.lines:
-            err.print(line, highlight=False, markup=False)
+            err.print(line)
         fail(f"{input_path}: {len(exc.lines)} bad line(s); nothing was run")
-    prices = project_prices(project)
-    if dry_run:
-        done = {i for i, r in read_results(output).items() if "response" in r}
-        todo = [item.request for item in items if item.id not in done]
-        est = estimate(todo, price_for(spec, prices), spec.expected_output_tokens, spec.rpm)
-        result = {"model": model, "already_done": len(items) - len(todo), **est.model_dump()}
-        if as_json:
-            emit_json(result)
-        else:
-            usd = "unknown price" if est.usd is None else f"≈ ${est.usd:.4f}"
-            out.print(
-                f"{est.requests} requests to send ({result['already_done']} already done): "
-                f"≈ {est.input_tokens} input + ≤ {est.output_tokens} output tokens, {usd}",
-                highlight=False,
-            )
-        return
-    store: Store | None = None
-    if mode != CacheMode.OFF:
-        if project is None:
-            if mode == CacheMode.REPLAY:
-                fail("--cache replay needs a project (the cache lives in its store)")
-            info("not inside a project: running without the call cache")
-            mode = CacheMode.OFF
-        else:
-            try:
-                store = project.open_store()
-            except StoreError as exc:
-                fail(str(exc))
-    budget = Budget(usd=budget_usd, tokens=budget_tokens, seconds=budget_seconds)
-
-    async def go():  # -> BatchSummary
-        try:
-            client = ModelClient(
-                spec,
-                store=store,
-                cache_mode=mode,
-                budget=budget,
-                prices=prices,
-                deadline_s=deadline_s,
-            )
-        except ModelConfigError as exc:
-            fail(str(exc))
-        async with client:
-            with progress_bar() as bar:
-                task = bar.add_task(f"{model}", total=len(items))
-                bar.update(task, completed=len(read_results(output)))
-                return await run_batch(
-                    client,
-                    items,
-                    output,
-                    concurrency=concurrency or spec.max_concurrency,
-                    schema=schema_value,
-                    on_done=lambda: bar.advance(task),
-                )
-
-    try:
-        summary = asyncio.run(go())
-    finally:
-        if store is not None:
-            store.close()
     if as_json:
         emit_json(summary)
     else:
-        s = summary.stats
-        out.print(
-            f"{summary.total} ids: {summary.already_done} already done, {summary.succeeded} succeeded, "
-            f"{summary.failed} failed, {summary.remaining} remaining → {summary.output}\n"
-            f"calls {s.calls} (cache hits {s.cache_hits}, misses {s.cache_misses}), retries {s.retries}, "
-            f"tokens {s.input_tokens}+{s.output_tokens}, cost ${s.cost_usd:.6f}"
-            + (f", {s.unpriced_calls} calls with unknown price" if s.unpriced_calls else ""),
-            highlight=False,
-        )
-        if s.errors:
-            out.print(
-                "errors: " + ", ".join(f"{k} {v}" for k, v in sorted(s.errors.items())),
-                highlight=False,
-            )
-        if summary.stopped:
-            info(f"stopped early: {summary.stopped}; re-run with a larger budget to continue")
+        _print_batch(summary)
     if summary.failed or summary.remaining:
         raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _print_estimate(model: str, done: int, est: Estimate, as_json: bool) -> None:
+    if as_json:
+        emit_json({"model": model, "already_done": done, **est.model_dump()})
+        return
+    usd = "unknown price" if est.usd is None else f"≈ ${est.usd:.4f}"
+    out.print(
+        f"{est.requests} requests to send ({done} already done): "
+        f"≈ {est.input_tokens} input + ≤ {est.output_tokens} output tokens, {usd}"
+    )
+
+
+def _print_batch(summary: BatchSummary) -> None:
+    s = summary.stats
+    out.print(
+        f"{summary.total} ids: {summary.already_done} already done, {summary.succeeded} succeeded, "
+        f"{summary.failed} failed, {summary.remaining} remaining → {summary.output}\n"
+        f"calls {s.calls} (cache hits {s.cache_hits}, misses {s.cache_misses}), retries {s.retries}, "
+        f"tokens {s.input_tokens}+{s.output_tokens}, cost ${s.cost_usd:.6f}"
+        + (f", {s.unpriced_calls} calls with unknown price" if s.unpriced_calls else "")
+    )
+    if s.errors:
+        out.print("errors: " + ", ".join(f"{k} {v}" for k, v in sorted(s.errors.items())))
+    if summary.stopped:
+        info(f"stopped early: {summary.stopped}; re-run with a larger budget to continue")
