@@ -15,23 +15,43 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$"
 _NAME_RE = re.compile(NAME_PATTERN)
 
 
+KIND_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"  # fits the stores' kind column (32)
+_KIND_RE = re.compile(KIND_PATTERN)
+
+
 class DatasetKind(StrEnum):
-    """What a dataset is for; each kind has its own row schema (see ``datasets.schemas``)."""
+    """What a dataset is for; each kind has its own row schema (see ``datasets.kinds``).
+
+    The members are the platform's own kinds. Applications add theirs (Flow: ``workflows``)
+    through their ``dataset_kinds()``, so the set is open: any well-formed name is a kind
+    (``DatasetKind("workflows")`` makes a pseudo-member), which also keeps a stored dataset
+    readable where the application that defined its kind is not installed. Whether rows of a kind
+    can be imported is decided by ``datasets.kinds.row_schema``.
+    """
 
     BENCHMARK = "benchmark"
     GOLDEN = "golden"
     TRAFFIC = "traffic"
-    WORKFLOWS = "workflows"
     SYNTHETIC = "synthetic"
+    QA = "qa"
+
+    @classmethod
+    def _missing_(cls, value: object) -> DatasetKind | None:
+        if not isinstance(value, str) or not _KIND_RE.match(value):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value.upper().replace("-", "_")
+        member._value_ = value
+        return cls._value2member_map_.setdefault(value, member)  # type: ignore[return-value]
 
 
-def version_id_for(kind: DatasetKind, example_hashes: Iterable[str]) -> str:
+def version_id_for(kind: DatasetKind | str, example_hashes: Iterable[str]) -> str:
     """The id of a version: a hash of its kind and the set of its examples' content hashes.
 
     Row order does not matter (a re-sorted file is the same data), duplicates are rejected at import,
     and the kind is part of the identity because each kind validates rows differently.
     """
-    return content_hash({"kind": kind.value, "examples": sorted(example_hashes)})
+    return content_hash({"kind": DatasetKind(kind).value, "examples": sorted(example_hashes)})
 
 
 def is_valid_name(name: str) -> bool:

@@ -3,6 +3,8 @@
 Every kind shares the Example fields; each kind states which of them it requires and what shape they
 take. Fields a row has beyond these go into ``metadata`` (kept, hashed, exported), so a user's extra
 columns are never dropped. ``evalwheel dataset schema KIND`` prints these as JSON Schema.
+Applications define their own kinds' rows (Flow's ``workflows``) on ``RowBase`` and register them
+through the App's optional ``dataset_kinds()``; see ``datasets.kinds``.
 """
 
 from __future__ import annotations
@@ -82,15 +84,6 @@ class TrafficRow(RowBase):
     input: Request
 
 
-class WorkflowsRow(RowBase):
-    """A production artifact (e.g. a Flow workflow) and the merchant who owns it."""
-
-    metadata_fields: ClassVar[tuple[str, ...]] = ("merchant",)
-
-    reference: dict[str, JsonValue]
-    merchant: NonEmptyText
-
-
 class SyntheticRow(RowBase):
     """A generated request with its ideal output (trajectory), and where it came from."""
 
@@ -105,13 +98,33 @@ class SyntheticRow(RowBase):
         return value
 
 
-ROW_SCHEMAS: dict[DatasetKind, type[RowBase]] = {
+class QaRow(RowBase):
+    """A question for a user's own agent (``[systems.NAME]`` with a ``kind``): the input (text,
+    a JSON object, or a list of chat messages), an optional reference answer, tags and metadata.
+    Generic scorers (``exact_match``, ``regex:…``) and judges score it."""
+
+    input: Request
+
+
+#: The platform's own kinds. Applications add theirs; ``datasets.kinds`` has them all.
+PLATFORM_ROW_SCHEMAS: dict[str, type[RowBase]] = {
     DatasetKind.BENCHMARK: BenchmarkRow,
     DatasetKind.GOLDEN: GoldenRow,
     DatasetKind.TRAFFIC: TrafficRow,
-    DatasetKind.WORKFLOWS: WorkflowsRow,
     DatasetKind.SYNTHETIC: SyntheticRow,
+    DatasetKind.QA: QaRow,
 }
+
+
+def __getattr__(name: str) -> Any:
+    """``ROW_SCHEMAS`` (every kind, applications' included) lives in ``datasets.kinds``, which
+    needs this module first; it is still importable from here."""
+    if name == "ROW_SCHEMAS":
+        from evalwheel.datasets.kinds import ROW_SCHEMAS
+
+        return ROW_SCHEMAS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Fields whose CSV cells hold JSON when they start with '{' or '['.
 JSON_CELL_FIELDS = ("reference", "output", "metadata")

@@ -71,7 +71,7 @@ class DatasetRepository:
     def save_version(
         self,
         name: str,
-        kind: DatasetKind,
+        kind: DatasetKind | str,
         examples: Sequence[PreparedExample],
         *,
         source: str | None = None,
@@ -79,6 +79,7 @@ class DatasetRepository:
     ) -> tuple[DatasetVersion, bool]:
         """Store a version; returns it and whether it is new (same content gives the same version)."""
         DatasetRef.parse(name)
+        kind = DatasetKind(kind)
         version_id = version_id_for(kind, (e.hash for e in examples))
         with self.store.write() as session:
             dataset = session.execute(
