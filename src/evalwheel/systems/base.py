@@ -128,9 +128,11 @@ class ConfiguredSystem:
             raise config_error(name, exc, project_root) from None
         return cls(name, config, project_root)
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """Everything that decides the system's behaviour (never a secret): hashed into its
-        version, so changing any of it makes a new system version."""
+        version, so changing any of it makes a new system version. ``params`` is accepted as an
+        application's ``describe(params)`` takes it; a configured kind's behaviour is all in its
+        table."""
         raise NotImplementedError
 
     async def run(self, example: Example, client: Any, params: dict[str, Any]) -> AppOutput:

@@ -128,7 +128,7 @@ class HttpSystem(ConfiguredSystem):
     def _fail(self, field: str, message: str) -> NoReturn:
         raise field_error(self.system_name, field, message, self.project_root)
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """URL, method, body template and paths; headers by name (and the variables they read),
         never their values."""
         return {

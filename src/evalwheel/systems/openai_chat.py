@@ -116,7 +116,7 @@ class OpenAIChatSystem(ConfiguredSystem):
                 self.system_name, "tools", f"{path}: {message}", self.project_root
             ) from None
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "model": self.config.model,

@@ -71,7 +71,7 @@ class PromptSystem(ConfiguredSystem):
                 self.system_name, "template_file", f"{path}: {exc.detail}", self.project_root
             ) from None
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "model": self.config.model,

@@ -158,7 +158,7 @@ class PythonSystem(ConfiguredSystem):
         self.takes_params, self.takes_client = call_shape(self.function)
         self.source_sha256 = source_hash(self.function)
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "function": self.config.function,
