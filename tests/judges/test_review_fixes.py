@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from evalwheel.core.judge import FewShot, Judge
-from evalwheel.judges.calibrate import PromotionGate, _guard_fewshots, promotion
+from evalwheel.judges.calibrate import _guard_fewshots
+from evalwheel.judges.gate import promotion
 from evalwheel.judges.golden import GoldenItem, GoldenSet
 from evalwheel.judges.judging import JudgeVerdict
 from evalwheel.judges.panel import arbiter_material
+from evalwheel.judges.results import PromotionGate, SplitAgreement
 from evalwheel.labels.longformat import read_labels
 from evalwheel.runner.gates import GatePolicy
 from evalwheel.runner.gates import judge as gate_judge
@@ -17,12 +19,18 @@ from evalwheel.runner.results import RunSummary
 from tests.helpers import cli, write_jsonl
 
 
-def _metrics(n: int, low: float, judge_vs_humans: float | None, human: float | None) -> dict:
-    return {
-        "n_items": n,
-        "vs_reference": {"cohen_kappa": {"estimate": low + 0.1, "ci_low": low, "ci_high": 1.0}},
-        "ceiling": {"human_kappa": human, "judge_kappa_vs_humans": judge_vs_humans},
-    }
+def _metrics(
+    n: int, low: float, judge_vs_humans: float | None, human: float | None
+) -> SplitAgreement:
+    kappa = {"estimate": low + 0.1, "ci_low": low, "ci_high": 1.0, "n": n, "method": "bootstrap"}
+    return SplitAgreement.model_validate(
+        {
+            "n_items": n,
+            "n_errors": 0,
+            "vs_reference": {"n": n, "cohen_kappa": kappa},
+            "ceiling": {"human_kappa": human, "judge_kappa_vs_humans": judge_vs_humans},
+        }
+    )
 
 
 def test_promotion_gate_conditions() -> None:

@@ -1,122 +1,68 @@
-"""``evalwheel judge …`` (list, show, export, drift) and ``evalwheel calibrate``."""
+"""``evalwheel judge …`` (list, show, export, drift, sample-size) and ``evalwheel calibrate``: parse
+the arguments, call ``evalwheel.judges.api``, print. Errors are ``EvalwheelError``s that the root
+command group turns into one line and an exit code."""
 
 from __future__ import annotations
 
-import asyncio
-from contextlib import AsyncExitStack
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
 
-from evalwheel.cli.context import project_store
-from evalwheel.cli.output import EXIT_CHECK_FAILED, emit_json, fail, info, out, progress_bar
+from evalwheel.cli.judge_text import (
+    fmt_kappa,
+    print_calibration,
+    print_drift,
+    print_judge,
+    print_judge_list,
+    print_panel,
+)
+from evalwheel.cli.output import EXIT_CHECK_FAILED, emit_json, info, out, progress_bar
 from evalwheel.core.judge import Judge
+from evalwheel.errors import InputError
+from evalwheel.judges import api
+from evalwheel.judges.calibration import DEFAULT_OPTIMISERS
+from evalwheel.judges.golden import GoldenSet, summary
+from evalwheel.judges.in_runs import build_judge_scorers, pin_judges
+from evalwheel.judges.results import CalibrationOptions, CalibrationResult
 from evalwheel.project import Project
 from evalwheel.store.db import Store
 
+__all__ = [
+    "app",
+    "build_judge_scorers",  # re-exported for cli/run_cmds.py until it imports judges.in_runs
+    "calibrate",
+    "calibrate_and_record",
+    "fmt_kappa",
+    "pin_judges",
+]
+
 app = typer.Typer(help="LLM judges: versions, calibration records, drift.", no_args_is_help=True)
 
-
-def load_judge(project: Project, store: Store, name: str) -> Judge:
-    """The configured judge, at its calibrated pin when the configuration is unchanged."""
-    from evalwheel.judges.config import JudgeConfigError, resolve_single
-    from evalwheel.judges.registry import pinned
-
-    try:
-        return pinned(store, resolve_single(project, name))
-    except (LookupError, JudgeConfigError) as exc:
-        fail(str(exc))
+Phase = Callable[[str, int], Callable[[], None]]
 
 
-def judge_client(project: Project, store: Store, model: str, **kw: Any):  # -> ModelClient
-    from evalwheel.llm.client import ModelClient
-    from evalwheel.llm.errors import ModelConfigError
-    from evalwheel.llm.project_models import project_models, project_prices
-    from evalwheel.llm.registry import get_model
+@contextmanager
+def _phases() -> Iterator[Phase]:
+    """A progress display with one bar per phase (dev baseline, train, candidates, test)."""
+    with progress_bar() as bar:
 
-    try:
-        spec = get_model(project_models(project), model)
-        return ModelClient(spec, store=store, prices=project_prices(project), **kw)
-    except (ModelConfigError, ValueError) as exc:
-        fail(str(exc))
+        def phase(what: str, total: int) -> Callable[[], None]:
+            task = bar.add_task(what, total=total)
+            return lambda: bar.advance(task)
 
-
-def _app_for(judge: Judge):  # -> App | None
-    from evalwheel.apps import load_apps
-
-    if judge.app is None:
-        return None
-    found = load_apps().get(judge.app)
-    if found is None:
-        fail(f"judge {judge.name!r} renders with application {judge.app!r}, which is not installed")
-    return found
-
-
-def _fractions(text: str) -> tuple[float, float, float]:
-    try:
-        parts = tuple(float(p) for p in text.split(","))
-    except ValueError:
-        fail(f"--split takes TRAIN,DEV,TEST fractions (e.g. 0.4,0.3,0.3), not {text!r}")
-    if len(parts) != 3 or abs(sum(parts) - 1) > 1e-6 or min(parts) < 0:
-        fail(f"--split needs three non-negative fractions summing to 1, not {text!r}")
-    return parts  # type: ignore[return-value]
+        yield phase
 
 
 @app.command("list")
 def list_judges(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Configured judges and panels, with the version in use and whether it is trusted."""
-    from evalwheel.judges.config import PanelSpec, configured_judges, resolve_judge
-    from evalwheel.judges.registry import JudgeRegistry, pinned
-
-    rows = []
-    with project_store() as (project, store):
-        registry = JudgeRegistry(store)
-        for name in sorted(configured_judges(project)):
-            try:
-                judge = resolve_judge(project, name)
-            except ValueError as exc:
-                rows.append({"name": name, "error": str(exc)})
-                continue
-            if isinstance(judge, PanelSpec):
-                rows.append(
-                    {
-                        "name": name,
-                        "kind": "panel",
-                        "members": judge.members,
-                        "arbiter": judge.arbiter,
-                    }
-                )
-                continue
-            used = pinned(store, judge)
-            rows.append(
-                {
-                    "name": name,
-                    "kind": used.kind.value,
-                    "model": used.model,
-                    "version": used.version,
-                    "calibrated_from": judge.version if used.version != judge.version else None,
-                    "trusted": registry.trusted(used.version),
-                    "test_kappa": registry.calibrated_kappa(used.version),
-                }
-            )
+    rows = api.list_judges()
     if as_json:
-        emit_json(rows)
-        return
-    for r in rows:
-        if "error" in r:
-            out.print(f"{r['name']:24} error: {r['error']}", highlight=False)
-        elif r["kind"] == "panel":
-            out.print(
-                f"{r['name']:24} panel of {', '.join(r['members'])} (arbiter: {r['arbiter']})",
-                highlight=False,
-            )
-        else:
-            kappa = r["test_kappa"]
-            k = f"test kappa {fmt_kappa(kappa)}" if kappa else "not calibrated"
-            out.print(
-                f"{r['name']:24} {r['version'][:12]} {r['model']:12} {'TRUSTED' if r['trusted'] else 'untrusted'}  {k}",
-                highlight=False,
-            )
+        emit_json([r.model_dump(mode="json") for r in rows])
+    else:
+        print_judge_list(rows)
 
 
 @app.command("show")
@@ -125,74 +71,37 @@ def show(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The judge in use (its full artifact), its calibrations and their kappa trail."""
-    from evalwheel.judges.calibrate import kappa_trail
-    from evalwheel.judges.registry import JudgeRegistry
-
-    with project_store() as (project, store):
-        judge = load_judge(project, store, name)
-        registry = JudgeRegistry(store)
-        calibrations = registry.calibrations(version=judge.version)
-        data = {
-            "judge": judge.model_dump(mode="json"),
-            "version": judge.version,
-            "trusted": registry.trusted(judge.version),
-            "calibrations": [
-                {
-                    "id": c.id,
-                    "golden": c.golden,
-                    "trusted": c.trusted,
-                    "gate": c.gate,
-                    "kappa_trail": list(kappa_trail(c)),
-                    "test": c.metrics.get("test", {}).get("vs_reference"),
-                    "created_at": c.created_at.isoformat(),
-                }
-                for c in calibrations
-            ],
-        }
+    details = api.show_judge(name)
     if as_json:
-        emit_json(data)
-        return
-    out.print(
-        f"{name} {judge.version[:12]} model={judge.model} trusted={data['trusted']}",
-        highlight=False,
-    )
-    out.print(f"rubric: {judge.rubric}", highlight=False)
-    for c in judge.criteria:
-        out.print(f"  - {c}", highlight=False)
-    out.print(
-        f"few-shots: {len(judge.fewshots)}; label map: {judge.label_map or 'none'}", highlight=False
-    )
-    for c in data["calibrations"]:
-        trail = " → ".join("n/a" if k is None else f"{k:.2f}" for k in c["kappa_trail"])
-        out.print(
-            f"{c['id']} on {c['golden']}: dev kappa {trail}; trusted={c['trusted']}",
-            highlight=False,
-        )
+        emit_json(details)
+    else:
+        print_judge(name, details)
 
 
 @app.command("export")
 def export(name: Annotated[str, typer.Argument()]) -> None:
     """The judge in use as a TOML table, to commit into evalwheel.toml."""
-    import tomli_w
-
-    with project_store() as (project, store):
-        judge = load_judge(project, store, name)
-    data = judge.model_dump(mode="json", exclude={"name", "origin"}, exclude_none=True)
-    out.print(tomli_w.dumps({"judges": {name: data}}), highlight=False, markup=False)
+    out.print(api.export_judge(name), highlight=False, markup=False)
 
 
-def _golden(
-    store: Store, ref: str, judge: Judge, fractions, seed: int, limit: int | None
-):  # -> GoldenSet
-    from evalwheel.judges.golden import load_golden
-    from evalwheel.store.datasets import DatasetNotFound
+def _announce(golden: GoldenSet, blockers: list[str]) -> None:
+    s = summary(golden)
+    splits = s["splits"]
+    info(
+        f"golden {s['ref']}: {s['items']} items, annotators "
+        f"{', '.join(s['annotators']) or '(adjudicated only)'}; "
+        f"train/dev/test {splits['train']}/{splits['dev']}/{splits['test']}"
+    )
+    for blocker in blockers:
+        info(f"note: the gate cannot pass on this split: {blocker}")
 
-    try:
-        return load_golden(
-            store, ref, judge, _app_for(judge), fractions=fractions, seed=seed, limit=limit
-        )
-    except (DatasetNotFound, ValueError, LookupError) as exc:
-        fail(str(exc))
+
+def _log_iteration(entry: dict[str, Any]) -> None:
+    k = entry.get("dev_kappa")
+    info(
+        f"  [{entry['iteration']}] {entry['optimiser']:10} dev kappa "
+        f"{'n/a' if k is None else f'{k:.3f}'}  {entry['version'][:12]}  {entry.get('origin') or ''}"
+    )
 
 
 def calibrate(
@@ -203,11 +112,15 @@ def calibrate(
         str, typer.Option("--golden", "-g", help="The golden dataset NAME[@VERSION].")
     ],
     target_kappa: Annotated[
-        float, typer.Option(help="Stop when dev kappa reaches it; the gate's floor.")
+        float,
+        typer.Option(help="The gate's floor on the lower bound of kappa; the loop stops on dev."),
     ] = 0.6,
     ceiling_share: Annotated[
         float, typer.Option(help="Gate: test kappa >= this share of the human ceiling.")
     ] = 0.8,
+    min_test_items: Annotated[
+        int, typer.Option(help="Gate: test items needed (~250 give kappa ± 0.10).")
+    ] = 50,
     optimiser: Annotated[
         list[str] | None,
         typer.Option("--optimiser", help="fewshot, rubric, label_map (repeatable)."),
@@ -231,85 +144,64 @@ def calibrate(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Measure a judge against human labels beside the human ceiling, improve it on train, select on
-    dev, report once on test, and promote it if it passes the gate. Exit 1 when not promoted."""
-    from evalwheel.judges.calibrate import CalibrationOptions, PromotionGate
-    from evalwheel.judges.config import JudgeConfigError, PanelSpec, require_pointwise
-    from evalwheel.judges.registry import pinned
+    dev until dev meets the gate's criterion, report once on test, and promote it if it passes the
+    gate. Exit 1 when not promoted. A panel is measured on the test split instead."""
+    from evalwheel.judges.config import PanelSpec
+    from evalwheel.judges.resolve import parse_fractions, resolve_any
+    from evalwheel.project.opening import as_project
 
-    fractions = _fractions(split)
-    try:
-        options = CalibrationOptions(
+    fractions = parse_fractions(split)
+    if isinstance(resolve_any(as_project(None), judge_name), PanelSpec):
+        with _phases() as phase:
+            measured = api.measure_panel(
+                judge_name,
+                golden,
+                split=fractions,
+                limit=limit,
+                seed=seed,
+                concurrency=concurrency,
+                resamples=resamples,
+                budget_usd=budget_usd,
+                progress=phase,
+            )
+        if as_json:
+            emit_json(measured)
+        else:
+            print_panel(measured)
+        return
+    with _phases() as phase:
+        result = api.calibrate(
+            judge_name,
+            golden,
             target_kappa=target_kappa,
-            optimisers=optimiser or ["fewshot", "rubric", "label_map"],
+            ceiling_share=ceiling_share,
+            min_test_items=min_test_items,
+            optimisers=optimiser or DEFAULT_OPTIMISERS,
             max_iterations=max_iterations,
+            split=fractions,
+            limit=limit,
+            seed=seed,
             concurrency=concurrency,
             resamples=resamples,
-            seed=seed,
-            gate=PromotionGate(target_kappa=target_kappa, ceiling_share=ceiling_share),
-        )
-    except ValueError as exc:
-        fail(str(exc))
-    with project_store() as (project, store):
-        configured = _resolve(project, judge_name)
-        if isinstance(configured, PanelSpec):
-            _measure_panel(
-                project,
-                store,
-                configured,
-                golden,
-                fractions,
-                seed,
-                limit,
-                options,
-                as_json,
-                budget_usd,
-            )
-            return
-        try:
-            require_pointwise(configured, "calibration")
-        except JudgeConfigError as exc:
-            fail(str(exc))
-        judge = pinned(store, configured)
-        golden_set = _golden(store, golden, judge, fractions, seed, limit)
-        from evalwheel.judges.golden import summary
-
-        s = summary(golden_set)
-        info(
-            f"golden {s['ref']}: {s['items']} items, annotators {', '.join(s['annotators']) or '(adjudicated only)'}; "
-            f"train/dev/test {s['splits']['train']}/{s['splits']['dev']}/{s['splits']['test']}"
-        )
-        result = calibrate_and_record(
-            project,
-            store,
-            configured,
-            judge,
-            golden_set,
-            options,
             budget_usd=budget_usd,
             optimiser_model=optimiser_model,
+            progress=phase,
             log=_log_iteration,
+            on_start=_announce,
         )
-        chosen, calibration = result.judge, result.calibration
     if as_json:
         emit_json(
             {
-                "judge": chosen.model_dump(mode="json"),
-                "version": chosen.version,
-                "calibration": calibration.model_dump(mode="json"),
+                "judge": result.judge.model_dump(mode="json"),
+                "version": result.version,
+                "calibration": result.calibration.model_dump(mode="json"),
+                "pinned": result.pinned,
             }
         )
     else:
-        print_calibration(calibration)
-    if not calibration.trusted:
+        print_calibration(result)
+    if not result.trusted:
         raise typer.Exit(EXIT_CHECK_FAILED)
-
-
-def _log_iteration(entry: dict[str, Any]) -> None:
-    k = entry.get("dev_kappa")
-    info(
-        f"  [{entry['iteration']}] {entry['optimiser']:10} dev kappa "
-        f"{'n/a' if k is None else f'{k:.3f}'}  {entry['version'][:12]}  {entry.get('origin') or ''}"
-    )
 
 
 def calibrate_and_record(
@@ -317,125 +209,15 @@ def calibrate_and_record(
     store: Store,
     configured: Judge,
     judge: Judge,
-    golden_set: Any,
-    options: Any,
-    *,
-    budget_usd: float | None = None,
-    optimiser_model: str | None = None,
-    log: Any = None,
-):  # -> CalibrationResult
-    """Run the calibration loop from ``judge`` (the configured judge or its pin) with progress,
-    then store every version, the calibration and the pin (``evalwheel calibrate`` and the demo)."""
-    from evalwheel.judges.calibrate import CalibrationStopped, calibrate
-    from evalwheel.judges.registry import record_calibration
-    from evalwheel.llm.budget import Budget, BudgetTracker
-
-    tracker = BudgetTracker(Budget(usd=budget_usd))  # one budget for judge and rewriter
-    client = judge_client(project, store, judge.model, tracker=tracker)
-    rewrite = (
-        judge_client(project, store, optimiser_model, tracker=tracker) if optimiser_model else None
-    )
-
-    async def go():  # -> CalibrationResult
-        async with AsyncExitStack() as stack:
-            await stack.enter_async_context(client)
-            if rewrite is not None:
-                await stack.enter_async_context(rewrite)
-            with progress_bar() as bar:
-
-                def phase(what: str, total: int):
-                    task = bar.add_task(what, total=total)
-                    return lambda: bar.advance(task)
-
-                return await calibrate(
-                    judge,
-                    golden_set,
-                    client,
-                    options,
-                    optimiser_client=rewrite,
-                    progress=phase,
-                    log=log,
-                )
-
-    try:
-        result = asyncio.run(go())
-    except (ValueError, CalibrationStopped) as exc:
-        fail(str(exc))
-    record_calibration(
-        store, configured, judge, result.judge, result.calibration, result.candidates
-    )
-    return result
-
-
-def fmt_kappa(entry: dict[str, Any] | None) -> str:
-    """``0.612 [0.501, 0.712]``, or ``n/a``."""
-    if not entry or entry.get("estimate") is None:
-        return "n/a"
-    low, high = entry.get("ci_low"), entry.get("ci_high")
-    text = f"{_num(entry['estimate'])}"
-    return text if low is None else f"{text} [{_num(low)}, {_num(high)}]"
-
-
-def _num(value: float | None) -> str:
-    """Three decimals, without a "-0.000" for values that round to zero."""
-    return "n/a" if value is None else f"{round(value, 3) + 0.0:.3f}"
-
-
-def print_calibration(calibration) -> None:  # Calibration
-    from evalwheel.judges.calibrate import kappa_trail
-
-    m = calibration.metrics
-    test = m["test"]
-    trail = " → ".join("n/a" if k is None else f"{k:.2f}" for k in kappa_trail(calibration))
-    out.print(
-        f"calibration {calibration.id}: judge {calibration.judge_version[:12]} on {calibration.golden}",
-        highlight=False,
-    )
-    out.print(
-        f"dev kappa by chosen iteration: {trail} (stopped: {m['stop_reason']})", highlight=False
-    )
-    ref = test["vs_reference"]
-    out.print(
-        f"test (n={test['n_items']}, judge errors {test['n_errors']}): kappa vs reference {fmt_kappa(ref.get('cohen_kappa'))}, "
-        f"raw agreement {ref.get('raw_agreement') if ref.get('raw_agreement') is None else round(ref['raw_agreement'], 3)}, "
-        f"AC1 {fmt_kappa(ref.get('gwet_ac1'))}, TPR {ref.get('tpr')}, TNR {ref.get('tnr')}",
-        highlight=False,
-    )
-    for human, stats in test["vs_humans"].items():
-        out.print(
-            f"  judge vs {human:16} kappa {fmt_kappa(stats.get('cohen_kappa'))} (n={stats['n']})",
-            highlight=False,
+    golden: GoldenSet,
+    options: CalibrationOptions,
+    **kw: Any,
+) -> CalibrationResult:
+    """``evalwheel.judges.api.calibrate_and_record`` with progress bars (for ``evalwheel demo``)."""
+    with _phases() as phase:
+        return api.calibrate_and_record(
+            project, store, configured, judge, golden, options, progress=phase, **kw
         )
-    for pair, stats in test["human_pairs"].items():
-        out.print(
-            f"  human ceiling {pair:18} kappa {fmt_kappa(stats.get('cohen_kappa'))} (n={stats['n']})",
-            highlight=False,
-        )
-    c = test["ceiling"]
-    if c["ratio"] is not None:
-        out.print(
-            f"  judge/ceiling = {c['judge_kappa_vs_humans']:.3f} / {c['human_kappa']:.3f} = {c['ratio']:.2f}",
-            highlight=False,
-        )
-    worst = list(m.get("slices", {}).items())[:3]
-    if worst:
-        out.print(
-            "  weakest slices: "
-            + ", ".join(f"{t} {v['agreement']:.2f} (n={v['n']})" for t, v in worst),
-            highlight=False,
-        )
-    for d in m.get("disagreements", [])[:3]:
-        out.print(
-            f"  disagreement {d['item']}: judge {d['judge']} vs {d['reference']} — judge: {d['judge_rationale'] or d['judge_error']}; humans: "
-            + " | ".join(d["human_rationales"].values()),
-            highlight=False,
-        )
-    verdict = (
-        "TRUSTED"
-        if calibration.trusted
-        else "not trusted: " + "; ".join(calibration.gate.get("reasons", []))
-    )
-    out.print(f"promotion gate: {verdict}", highlight=False)
 
 
 @app.command("drift")
@@ -451,252 +233,23 @@ def drift(
     concurrency: Annotated[int, typer.Option()] = 4,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Re-score the frozen golden items with the pinned judge (fresh model calls) and test the
-    change against its calibration: exit 1 on drift."""
-    from evalwheel.judges.drift import drift_report
-    from evalwheel.judges.evaluate import judge_items
-    from evalwheel.judges.registry import JudgeRegistry
-    from evalwheel.llm.cache import CacheMode
-
-    with project_store() as (project, store):
-        judge = load_judge(project, store, judge_name)
-        calibration = JudgeRegistry(store).latest_calibration(judge.version)
-        if calibration is None:
-            fail(
-                f"judge {judge_name!r} version {judge.version[:12]} has no calibration: run `evalwheel calibrate` first"
-            )
-        options = calibration.metrics.get("options", {})
-        golden_set = _golden(
-            store,
-            golden or calibration.golden,
-            judge,
-            (0.4, 0.3, 0.3),
-            options.get("seed", 0),
-            None,
-        )
-        items = [i for i in golden_set.items if i.id in calibration.verdicts]
-        client = judge_client(project, store, judge.model, cache_mode=CacheMode.REFRESH)
-
-        async def go():
-            async with client:
-                with progress_bar() as bar:
-                    task = bar.add_task("re-scoring golden items", total=len(items))
-                    return await judge_items(
-                        client,
-                        judge,
-                        items,
-                        concurrency=concurrency,
-                        on_item=lambda: bar.advance(task),
-                    )
-
-        verdicts = asyncio.run(go())
-        report = drift_report(
-            calibration,
-            golden_set,
-            {k: v.label for k, v in verdicts.items()},
-            categories=list(judge.labels),
+    """Re-score the items the calibration measured on test with the pinned judge (fresh model
+    calls) and test the change against its calibration: exit 1 on drift."""
+    with _phases() as phase:
+        result = api.check_drift(
+            judge_name,
+            golden=golden,
             alpha=alpha,
             tolerance=tolerance,
+            concurrency=concurrency,
+            progress=phase,
         )
-        if report.errors:
-            fail(
-                f"drift check incomplete: {report.errors} of {report.n + report.errors} re-scored "
-                "items got no verdict (is the endpoint up?); nothing recorded"
-            )
-        JudgeRegistry(store).save_drift(judge.version, report.model_dump(mode="json"))
-    if as_json:
-        emit_json(report)
-    else:
-        out.print(
-            f"drift check of {judge_name} {judge.version[:12]} vs {report.calibration}: n={report.n}, "
-            f"{report.flipped} verdicts changed; kappa {report.kappa_before} → {report.kappa_after} "
-            f"(Δ {report.kappa_change} [{report.ci_low}, {report.ci_high}]); McNemar p={report.mcnemar_p}",
-            highlight=False,
-        )
-        out.print(
-            "DRIFT: " + "; ".join(report.reasons) if report.drifted else "no drift", highlight=False
-        )
-    if report.drifted:
-        raise typer.Exit(EXIT_CHECK_FAILED)
-
-
-def pin_judges(
-    project: Project,
-    store: Store,
-    names: list[str],
-    *,
-    allow_untrusted: bool = False,
-    app_name: str | None = None,
-) -> dict[str, str]:
-    """The judge versions a new run will use, for its plan: ``NAME`` for a judge, ``NAME/MEMBER``
-    and ``NAME/arbiter`` for a panel's. Each must be trusted (unless allowed), pointwise, and
-    calibrated on this run's application's rendering when it names one."""
-    from evalwheel.judges.config import JudgeConfigError, PanelSpec, require_pointwise
-    from evalwheel.judges.panel import PanelConfigError, check_shared_labels
-    from evalwheel.judges.registry import JudgeRegistry, UntrustedJudge
-
-    registry = JudgeRegistry(store)
-    versions: dict[str, str] = {}
-
-    def single(name: str, key: str) -> Judge:
-        judge = load_judge(project, store, name)
-        try:
-            registry.require_trusted(judge, allow_untrusted)
-            require_pointwise(judge, "a run")
-        except (UntrustedJudge, JudgeConfigError) as exc:
-            fail(str(exc))
-        if judge.app is not None and app_name is not None and judge.app != app_name:
-            fail(
-                f"judge {name!r} was calibrated on {judge.app!r}'s rendering; this run's "
-                f"application is {app_name!r}"
-            )
-        registry.save(judge)
-        versions[key] = judge.version
-        return judge
-
-    for name in names:
-        spec = _resolve(project, name)
-        if not isinstance(spec, PanelSpec):
-            single(name, name)
-            continue
-        everyone = [single(m, f"{name}/{m}") for m in spec.members]
-        if spec.arbiter:
-            everyone.append(single(spec.arbiter, f"{name}/arbiter"))
-        try:
-            check_shared_labels(name, everyone)
-        except PanelConfigError as exc:
-            fail(str(exc))
-    return versions
-
-
-def build_judge_scorers(
-    project: Project, store: Store, versions: dict[str, str], *, tracker: Any = None
-) -> tuple[dict[str, Any], list[Any]]:
-    """(scorers by name, clients to close) for the judge versions a run's plan pinned (see
-    ``pin_judges``), so a resumed run judges with exactly the versions it started with.
-    ``tracker`` is the run's budget, shared with the system's client."""
-    from evalwheel.judges.config import PanelSpec
-    from evalwheel.judges.panel import PanelConfigError, member_weights
-    from evalwheel.judges.registry import JudgeRegistry
-    from evalwheel.judges.scorer import JudgeScorer, PanelScorer
-
-    registry = JudgeRegistry(store)
-    clients: dict[str, Any] = {}
-
-    def pinned_judge(name: str, key: str) -> tuple[Judge, Any]:
-        if key not in versions:
-            fail(f"{key} is not among the judges this run pinned: was its panel changed?")
-        judge = registry.get(versions[key]).model_copy(update={"name": name})
-        if judge.model not in clients:
-            clients[judge.model] = judge_client(project, store, judge.model, tracker=tracker)
-        return judge, clients[judge.model]
-
-    scorers: dict[str, Any] = {}
-    for name in sorted({key.split("/")[0] for key in versions}):
-        if name in versions:
-            scorers[name] = JudgeScorer(name, *pinned_judge(name, name))
-            continue
-        spec = _resolve(project, name)
-        if not isinstance(spec, PanelSpec):
-            fail(f"the run pinned {name!r} as a panel; it is no longer one")
-        members = {m: pinned_judge(m, f"{name}/{m}") for m in spec.members}
-        arbiter = pinned_judge(spec.arbiter, f"{name}/arbiter") if spec.arbiter else None
-        try:
-            weights = member_weights(spec, {m: j for m, (j, _) in members.items()}, registry)
-        except PanelConfigError as exc:
-            fail(str(exc))
-        scorers[name] = PanelScorer(spec, members, arbiter, weights, store)
-    return scorers, list(clients.values())
-
-
-def _resolve(project: Project, name: str):  # -> Judge | PanelSpec
-    from evalwheel.judges.config import JudgeConfigError, resolve_judge
-
-    try:
-        return resolve_judge(project, name)
-    except (LookupError, JudgeConfigError) as exc:
-        fail(str(exc))
-
-
-def _measure_panel(
-    project: Project,
-    store: Store,
-    spec: Any,
-    golden: str,
-    fractions: tuple[float, float, float],
-    seed: int,
-    limit: int | None,
-    options: Any,
-    as_json: bool,
-    budget_usd: float | None = None,
-) -> None:
-    """A panel is not optimised as a whole (calibrate its members); it is measured on the golden
-    test split: each member's agreement and cost beside the panel's."""
-    from evalwheel.judges.panel import PanelConfigError, check_shared_labels, member_weights
-    from evalwheel.judges.panel_eval import evaluate_panel
-    from evalwheel.judges.registry import JudgeRegistry
-    from evalwheel.llm.budget import Budget, BudgetTracker
-    from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded
-
-    registry = JudgeRegistry(store)
-    members = {m: load_judge(project, store, m) for m in spec.members}
-    arbiter = load_judge(project, store, spec.arbiter) if spec.arbiter else None
-    first = next(iter(members.values()))
-    golden_set = _golden(store, golden, first, fractions, seed, limit)
-    test = golden_set.split("test")
-    tracker = BudgetTracker(Budget(usd=budget_usd))
-    clients: dict[str, Any] = {}
-    for judge in [*members.values(), *([arbiter] if arbiter else [])]:
-        if judge.model not in clients:
-            clients[judge.model] = judge_client(project, store, judge.model, tracker=tracker)
-    try:
-        check_shared_labels(spec.name, [*members.values(), *([arbiter] if arbiter else [])])
-        weights = member_weights(spec, members, registry)
-    except PanelConfigError as exc:
-        fail(str(exc))
-
-    async def go():
-        async with AsyncExitStack() as stack:
-            for client in clients.values():
-                await stack.enter_async_context(client)
-            with progress_bar() as bar:
-                task = bar.add_task(f"panel {spec.name} on the test split", total=len(test))
-                return await evaluate_panel(
-                    spec,
-                    {n: (j, clients[j.model]) for n, j in members.items()},
-                    (arbiter, clients[arbiter.model]) if arbiter else None,
-                    test,
-                    weights=weights,
-                    concurrency=options.concurrency,
-                    resamples=options.resamples,
-                    seed=seed,
-                    on_item=lambda: bar.advance(task),
-                )
-
-    try:
-        result = asyncio.run(go())
-    except (BudgetExceeded, DeadlineExceeded) as exc:
-        fail(f"panel {spec.name}: stopped by the budget ({exc}); finished calls are cached")
     if as_json:
         emit_json(result)
-        return
-    out.print(
-        f"panel {spec.name} on {golden_set.ref} test split (n={result['n_items']})", highlight=False
-    )
-    for name, m in result["members"].items():
-        out.print(
-            f"  member {name:20} kappa {fmt_kappa(m['cohen_kappa'])} errors={m['errors']} "
-            f"cost ${m['cost_usd']:.4f} tokens={m['tokens']}",
-            highlight=False,
-        )
-    p = result["panel"]
-    out.print(
-        f"  panel ({spec.aggregation}) kappa {fmt_kappa(p['cohen_kappa_all_items'])} over all items "
-        f"(escalations count as disagreements); {fmt_kappa(p['cohen_kappa_decided'])} on the "
-        f"{p['n_decided']} decided; arbiter calls {p['arbiter_calls']}, escalated {p['n_escalated']}; "
-        f"cost ${p['cost_usd']:.4f}, tokens {p['tokens']}; human ceiling {p['human_ceiling']}",
-        highlight=False,
-    )
+    else:
+        print_drift(judge_name, result)
+    if result.drifted:
+        raise typer.Exit(EXIT_CHECK_FAILED)
 
 
 @app.command("sample-size")
@@ -718,7 +271,7 @@ def sample_size(
             kappa=kappa, prevalence=shares, half_width=half_width, confidence=confidence
         )
     except ValueError as exc:
-        fail(f"--prevalence/--kappa: {exc}")
+        raise InputError(f"--prevalence/--kappa: {exc}") from None
     if as_json:
         emit_json({"items": n, "kappa": kappa, "prevalence": shares, "half_width": half_width})
     else:

@@ -1,5 +1,6 @@
 """``evalwheel labels …`` (human labels in long format, the review queue) and ``evalwheel
-agreement`` (every agreement statistic for any long-format label file)."""
+agreement`` (every agreement statistic for any long-format label file): parse, call
+``evalwheel.labels.api``, print."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ from typing import Annotated
 
 import typer
 
-from evalwheel.cli.context import project_store
 from evalwheel.cli.dataset_cmds import parse_field_map
-from evalwheel.cli.output import emit_json, fail, out
-from evalwheel.labels.longformat import LabelFileError, read_labels, triples
+from evalwheel.cli.output import emit_json, out
+from evalwheel.labels import api
 
 app = typer.Typer(help="Human labels (long format) and the review queue.", no_args_is_help=True)
 
@@ -21,17 +21,6 @@ FieldOption = Annotated[
         "--field", help="FIELD=COLUMN: read COLUMN as item/annotator/label/rationale/adjudicated."
     ),
 ]
-
-
-def _read(path: Path, fields: list[str] | None, fmt: str | None):  # -> list[LabelRow]
-    if not path.exists():
-        fail(f"{path}: no such file")
-    try:
-        return read_labels(path, field_map=parse_field_map(fields), fmt=fmt)
-    except LabelFileError as exc:
-        fail(str(exc))
-    except ValueError as exc:
-        fail(f"{path}: {exc}")
 
 
 @app.command("import")
@@ -53,22 +42,16 @@ def import_labels(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Import labels; many annotators per item, adjudicated labels kept beside the raw ones."""
-    from evalwheel.core.dataset import DatasetRef
-    from evalwheel.labels.repository import LabelConflict, LabelRepository
-
-    rows = _read(file, fields, fmt)
-    name = DatasetRef.parse(dataset).name
-    with project_store() as (_, store):
-        try:
-            result = LabelRepository(store).save(name, rows, source=str(file), replace=replace)
-        except LabelConflict as exc:
-            fail(str(exc))
+    result = api.import_labels(
+        file, dataset, fields=parse_field_map(fields), fmt=fmt, replace=replace
+    )
     if as_json:
         emit_json(result)
         return
     out.print(
-        f"{name}: {result.added} labels added, {result.unchanged} unchanged, {result.replaced} replaced "
-        f"({result.items} items; annotators: {', '.join(result.annotators)})",
+        f"{result.dataset}: {result.added} labels added, {result.unchanged} unchanged, "
+        f"{result.replaced} replaced ({result.items} items; annotators: "
+        f"{', '.join(result.annotators)})",
         highlight=False,
     )
 
@@ -76,16 +59,13 @@ def import_labels(
 @app.command("list")
 def list_labels(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Labelled datasets: items, raw and adjudicated labels."""
-    from evalwheel.labels.repository import LabelRepository
-
-    with project_store() as (_, store):
-        summary = LabelRepository(store).datasets()
+    summary = api.list_labels()
     if as_json:
-        emit_json(summary)
+        emit_json({name: counts.model_dump() for name, counts in summary.items()})
         return
     for name, entry in sorted(summary.items()):
         out.print(
-            f"{name:32} items={entry['items']} raw={entry['raw']} adjudicated={entry['adjudicated']}",
+            f"{name:32} items={entry.items} raw={entry.raw} adjudicated={entry.adjudicated}",
             highlight=False,
         )
 
@@ -93,10 +73,7 @@ def list_labels(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
 @app.command("queue")
 def review_queue(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Open review items (what panels escalated), highest priority first."""
-    from evalwheel.labels.review_queue import open_items
-
-    with project_store() as (_, store):
-        items = open_items(store)
+    items = api.review_queue()
     if as_json:
         emit_json([i.model_dump(mode="json") for i in items])
         return
@@ -118,13 +95,7 @@ def resolve_review(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Decide an escalated item: it leaves the queue and its held-back score takes your label."""
-    from evalwheel.labels.review_queue import ReviewError, resolve
-
-    with project_store() as (_, store):
-        try:
-            item = resolve(store, item_id, label, annotator, rationale)
-        except ReviewError as exc:
-            fail(str(exc))
+    item = api.resolve_review(item_id, label, annotator, rationale)
     if as_json:
         emit_json(item.model_dump(mode="json"))
     else:
@@ -155,29 +126,20 @@ def agreement(
 ) -> None:
     """Every agreement statistic for every pair of raters and for all raters together, with 95%
     bootstrap intervals over items."""
-    from evalwheel.stats.agreement_report import build_agreement_report, to_text
+    from evalwheel.stats.agreement_report import to_text
 
-    if level not in ("nominal", "ordinal", "interval"):
-        fail(f"--level must be nominal, ordinal or interval, not {level!r}")
-    if resamples < 100:
-        fail("--resamples must be at least 100")
-    rows = _read(file, fields, fmt)
-    data = triples(rows, include_adjudicated=include_adjudicated)
-    if not data:
-        fail(f"{file}: no labels")
-    cats = [c.strip() for c in categories.split(",")] if categories else None
-    try:
-        report = build_agreement_report(
-            data,
-            level=level,  # type: ignore[arg-type]
-            reference=reference,
-            categories=cats,
-            positive=positive,
-            resamples=resamples,
-            seed=seed,
-        )
-    except ValueError as exc:
-        fail(f"{file}: {exc}")
+    report = api.agreement(
+        file,
+        level=level,  # type: ignore[arg-type]  # checked by api.agreement
+        reference=reference,
+        categories=[c.strip() for c in categories.split(",")] if categories else None,
+        positive=positive,
+        include_adjudicated=include_adjudicated,
+        resamples=resamples,
+        seed=seed,
+        fields=parse_field_map(fields),
+        fmt=fmt,
+    )
     if as_json:
         emit_json(report.model_dump(mode="json"))
     else:

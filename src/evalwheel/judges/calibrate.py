@@ -1,10 +1,12 @@
-"""Calibrating a judge against human labels: measure, improve on train, select on dev, report once
-on test, then the promotion gate.
+"""The calibration loop: measure a judge against human labels, improve it on train, select on dev,
+report once on test, then apply the promotion gate.
 
-The loop keeps a log of every candidate (its version, how it was derived, its dev kappa), stops at
-the target kappa, at the human ceiling, when no candidate improves dev, at the iteration limit, or
-when the budget runs out; the chosen judge is then scored on test exactly once. Test labels never
-take part in any choice.
+The loop keeps a log of every candidate (its version, how it was derived, its dev kappa) and stops
+when dev meets the gate's own criterion (``gate.dev_shortfall``), at the human ceiling, when no
+candidate improves dev, at the iteration limit, or when the budget runs out; every stop carries a
+sentence saying why, with the numbers. The chosen judge is then scored on test exactly once. Test
+labels never take part in any choice, including the choice to stop. Nothing is stored here:
+``evalwheel.judges.calibration`` records the result.
 """
 
 from __future__ import annotations
@@ -14,49 +16,46 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from evalwheel.core.hashing import content_hash, short
 from evalwheel.core.judge import Calibration, Judge
-from evalwheel.errors import StoppedError
+from evalwheel.errors import InputError, StoppedError
+from evalwheel.judges import gate as gating
 from evalwheel.judges.evaluate import judge_items
 from evalwheel.judges.golden import GoldenItem, GoldenSet, summary
 from evalwheel.judges.judging import JudgeVerdict
-from evalwheel.judges.metrics import agreement_on, disagreements, headline_kappa
+from evalwheel.judges.metrics import agreement_on, disagreements
 from evalwheel.judges.optimisers import OptimiserContext, registry
+from evalwheel.judges.results import (
+    CalibrationCost,
+    CalibrationMetrics,
+    CalibrationOptions,
+    CalibrationResult,
+    CallCost,
+    GateResult,
+    GoldenSummary,
+    PromotionGate,
+    SliceAgreement,
+    SplitAgreement,
+)
 from evalwheel.llm.client import ModelClient
 from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded
 
+__all__ = [
+    "CalibrationOptions",
+    "CalibrationResult",
+    "CalibrationStopped",
+    "PromotionGate",
+    "calibration_loop",
+    "kappa_trail",
+]
+
+Progress = Callable[[str, int], Callable[[], None]]
+IterationLog = Callable[[dict[str, Any]], None]
+OnStart = Callable[[GoldenSet, list[str]], None]
+
 
 class CalibrationStopped(StoppedError):
-    pass
-
-
-class PromotionGate(BaseModel):
-    """A judge is trusted when, on at least ``min_test_items`` test items:
-
-    - the lower bound of its kappa against the reference label reaches ``target_kappa`` (a floor);
-    - its kappa against each human, averaged, reaches ``ceiling_share`` of the human-human kappa
-      on the same items (like for like: a consensus label is less noisy than one annotator, so
-      comparing the judge-vs-consensus kappa with the ceiling would favour the judge).
-    With ``ceiling_share`` > 0 an unmeasured ceiling (fewer than two annotators per item) fails.
-    """
-
-    target_kappa: float = Field(default=0.6, ge=-1, le=1)
-    ceiling_share: float = Field(default=0.8, ge=0, le=1.5)
-    use_ci_low: bool = True
-    min_test_items: int = Field(default=50, ge=1)
-
-
-class CalibrationOptions(BaseModel):
-    target_kappa: float = 0.6
-    optimisers: list[str] = Field(default_factory=lambda: ["fewshot", "rubric", "label_map"])
-    max_iterations: int = Field(default=4, ge=0)
-    min_improvement: float = Field(default=0.01, ge=0)
-    concurrency: int = Field(default=4, ge=1)
-    resamples: int = Field(default=10_000, ge=100)
-    seed: int = 0
-    gate: PromotionGate = Field(default_factory=PromotionGate)
+    """The budget ran out before the test split was scored: nothing was recorded."""
 
 
 def _labels(verdicts: dict[str, JudgeVerdict]) -> dict[str, str | None]:
@@ -65,7 +64,7 @@ def _labels(verdicts: dict[str, JudgeVerdict]) -> dict[str, str | None]:
 
 def _slices(
     items: list[GoldenItem], verdicts: dict[str, JudgeVerdict]
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, SliceAgreement]:
     per: dict[str, list[bool]] = defaultdict(list)
     for item in items:
         if item.reference is None or item.id not in verdicts:
@@ -74,61 +73,17 @@ def _slices(
         for tag in item.tags or ("(untagged)",):
             per[tag].append(agree)
     return {
-        tag: {"n": len(v), "agreement": sum(v) / len(v)}
+        tag: SliceAgreement(n=len(v), agreement=sum(v) / len(v))
         for tag, v in sorted(per.items(), key=lambda kv: sum(kv[1]) / len(kv[1]))
     }
 
 
-def _cost(verdicts: dict[str, JudgeVerdict]) -> dict[str, float]:
-    return {
-        "usd": sum(v.cost_usd for v in verdicts.values()),
-        "tokens": sum(v.input_tokens + v.output_tokens for v in verdicts.values()),
-        "calls_cached": sum(v.cached for v in verdicts.values()),
-    }
-
-
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{round(value, 3) + 0.0:.3f}"
-
-
-def promotion(metrics: dict[str, Any], gate: PromotionGate) -> tuple[bool, list[str]]:
-    reasons = []
-    n = metrics.get("n_items", 0)
-    if n < gate.min_test_items:
-        reasons.append(
-            f"only {n} test items (the gate needs {gate.min_test_items}; ~250 give kappa ± 0.10)"
-        )
-    kappa = metrics.get("vs_reference", {}).get("cohen_kappa") or {}
-    value = kappa.get("ci_low") if gate.use_ci_low else kappa.get("estimate")
-    if value is None or value < gate.target_kappa:
-        which = "lower bound of test kappa" if gate.use_ci_low else "test kappa"
-        reasons.append(f"{which} vs the reference {_fmt(value)} < {gate.target_kappa}")
-    if gate.ceiling_share > 0:
-        ceiling = metrics.get("ceiling", {})
-        human, judge = ceiling.get("human_kappa"), ceiling.get("judge_kappa_vs_humans")
-        if human is None:
-            reasons.append(
-                "human ceiling unmeasured (needs two annotators on the same items; "
-                "--ceiling-share 0 skips this check)"
-            )
-        elif judge is None or judge < gate.ceiling_share * human:
-            reasons.append(
-                f"judge-vs-human kappa {_fmt(judge)} < {gate.ceiling_share:g} × human-human "
-                f"kappa {_fmt(human)} = {_fmt(gate.ceiling_share * human)}"
-            )
-    return not reasons, reasons
-
-
-def _at_ceiling(metrics: dict[str, Any]) -> bool:
-    ceiling = metrics.get("ceiling", {})
-    human, judge = ceiling.get("human_kappa"), ceiling.get("judge_kappa_vs_humans")
-    return human is not None and judge is not None and judge >= human
-
-
-class CalibrationResult(BaseModel):
-    judge: Judge
-    calibration: Calibration
-    candidates: list[Judge] = Field(description="every version scored on dev, for the registry")
+def _cost(verdicts: dict[str, JudgeVerdict]) -> CallCost:
+    return CallCost(
+        usd=sum(v.cost_usd for v in verdicts.values()),
+        tokens=sum(v.input_tokens + v.output_tokens for v in verdicts.values()),
+        calls_cached=sum(v.cached for v in verdicts.values()),
+    )
 
 
 def _guard_fewshots(judge: Judge, golden: GoldenSet) -> list[str]:
@@ -142,27 +97,85 @@ def _guard_fewshots(judge: Judge, golden: GoldenSet) -> list[str]:
     return moved
 
 
-async def calibrate(
+def _short_of(dev: SplitAgreement, gate: PromotionGate) -> str:
+    missing = gating.dev_shortfall(dev, gate)
+    return (
+        "dev meets the gate's criterion" if not missing else "dev is short: " + "; ".join(missing)
+    )
+
+
+def _stop_detail(code: str, dev: SplitAgreement, options: CalibrationOptions, extra: str) -> str:
+    """The sentence a person reads for why the loop stopped, with the dev numbers."""
+    gate = options.gate
+    kappa = dev.vs_reference.cohen_kappa
+    low = None if kappa is None else kappa.ci_low
+    if code == "target":
+        text = (
+            f"dev meets the gate's criterion (lower bound of dev kappa {gating.fmt(low)} ≥ "
+            f"{gate.target_kappa}"
+            + (
+                f", judge-vs-human kappa {gating.fmt(dev.ceiling.judge_kappa_vs_humans)} ≥ "
+                f"{gate.ceiling_share:g} × {gating.fmt(dev.ceiling.human_kappa)}"
+                if gate.ceiling_share > 0 and dev.ceiling.human_kappa is not None
+                else ""
+            )
+            + ")"
+        )
+    elif code == "ceiling":
+        text = (
+            f"the judge agrees with the humans on dev ({gating.fmt(dev.ceiling.judge_kappa_vs_humans)}) "
+            f"as well as they agree with each other ({gating.fmt(dev.ceiling.human_kappa)}); "
+            + _short_of(dev, gate)
+        )
+    elif code == "plateau":
+        text = (
+            f"no candidate raised dev kappa by {options.min_improvement:g} or more (dev kappa "
+            f"{gating.fmt(dev.kappa)}); " + _short_of(dev, gate)
+        )
+    elif code == "max_iterations":
+        text = (
+            "measured only (max iterations 0); "
+            if options.max_iterations == 0
+            else f"reached the iteration limit ({options.max_iterations}); "
+        ) + _short_of(dev, gate)
+    elif code == "no_train_disagreements":
+        text = (
+            "the judge agrees with every train label, so the optimisers have nothing to learn "
+            "from; " + _short_of(dev, gate)
+        )
+    else:
+        text = f"the budget ran out ({extra}); " + _short_of(dev, gate)
+    return text
+
+
+async def calibration_loop(
     judge: Judge,
     golden: GoldenSet,
     client: ModelClient,
     options: CalibrationOptions,
     *,
     optimiser_client: ModelClient | None = None,
-    progress: Callable[[str, int], Callable[[], None]] | None = None,
-    log: Callable[[dict[str, Any]], None] | None = None,
+    progress: Progress | None = None,
+    log: IterationLog | None = None,
+    on_start: OnStart | None = None,
 ) -> CalibrationResult:
-    """The chosen judge, its calibration record and every candidate (nothing is stored here)."""
+    """The chosen judge, its calibration record and every candidate (nothing is stored here).
+    ``on_start`` hears the split golden set and the gate's blockers before the first call."""
     moved = _guard_fewshots(judge, golden)
     train, dev, test = golden.split("train"), golden.split("dev"), golden.split("test")
     if not dev or not test:
-        raise ValueError(
+        raise InputError(
             f"{golden.ref}: dev and test splits need items (have {summary(golden)['splits']})"
         )
     known = registry()
     unknown = [o for o in options.optimisers if o not in known]
     if unknown:
-        raise ValueError(f"unknown optimiser(s) {unknown}; known: {', '.join(sorted(known))}")
+        raise InputError(
+            f"unknown optimiser(s) {unknown}; known: {', '.join(sorted(known))}", field="optimiser"
+        )
+    blocked = gating.blockers(test, options.gate)
+    if on_start:
+        on_start(golden, blocked)
     spent: dict[str, JudgeVerdict] = {}
 
     async def run(j: Judge, items: list[GoldenItem], what: str) -> dict[str, JudgeVerdict]:
@@ -173,25 +186,23 @@ async def calibrate(
         spent.update({f"{what}/{k}": v for k, v in verdicts.items()})
         return verdicts
 
-    def dev_metrics(verdicts: dict[str, JudgeVerdict], j: Judge) -> dict[str, Any]:
+    def dev_metrics(verdicts: dict[str, JudgeVerdict], j: Judge) -> SplitAgreement:
         return agreement_on(
             j, dev, _labels(verdicts), resamples=options.resamples, seed=options.seed
         )
 
     iterations: list[dict[str, Any]] = []
     candidates: list[Judge] = []
-    stop_reason = "max_iterations"
     current = judge
-    current_dev = await run(current, dev, "dev: baseline")
-    current_metrics = dev_metrics(current_dev, current)
-    best = headline_kappa(current_metrics)
+    current_metrics = dev_metrics(await run(current, dev, "dev: baseline"), current)
+    best = current_metrics.kappa
 
     def record(entry: dict[str, Any]) -> None:
         iterations.append(entry)
         if log:
             log(entry)
 
-    kappa0 = current_metrics["vs_reference"].get("cohen_kappa") or {}
+    kappa0 = current_metrics.vs_reference.cohen_kappa
     record(
         {
             "iteration": 0,
@@ -199,16 +210,17 @@ async def calibrate(
             "version": current.version,
             "origin": current.origin or "as configured",
             "dev_kappa": best,
-            "dev_kappa_ci": [kappa0.get("ci_low"), kappa0.get("ci_high")],
+            "dev_kappa_ci": [None, None] if kappa0 is None else [kappa0.ci_low, kappa0.ci_high],
             "chosen": True,
         }
     )
+    stop_reason, budget_note = "max_iterations", ""
     try:
         for iteration in range(1, options.max_iterations + 1):
-            if best is not None and best >= options.target_kappa:
+            if not gating.dev_shortfall(current_metrics, options.gate):
                 stop_reason = "target"
                 break
-            if _at_ceiling(current_metrics):
+            if gating.at_ceiling(current_metrics):
                 stop_reason = "ceiling"
                 break
             train_verdicts = await run(current, train, f"train: iteration {iteration}")
@@ -221,13 +233,15 @@ async def calibrate(
             if not ctx.disagreements():
                 stop_reason = "no_train_disagreements"
                 break
-            round_best: tuple[float, Judge, dict[str, JudgeVerdict], dict[str, Any]] | None = None
+            round_best: tuple[float, Judge, SplitAgreement] | None = None
             for name in options.optimisers:
                 for candidate in await known[name](ctx):
                     candidates.append(candidate)
-                    verdicts = await run(candidate, dev, f"dev: {name} candidate")
-                    metrics = dev_metrics(verdicts, candidate)
-                    kappa = headline_kappa(metrics)
+                    metrics = dev_metrics(
+                        await run(candidate, dev, f"dev: {name} candidate"), candidate
+                    )
+                    kappa = metrics.kappa
+                    kci = metrics.vs_reference.cohen_kappa
                     record(
                         {
                             "iteration": iteration,
@@ -235,11 +249,14 @@ async def calibrate(
                             "version": candidate.version,
                             "origin": candidate.origin,
                             "dev_kappa": kappa,
+                            "dev_kappa_ci": [None, None]
+                            if kci is None
+                            else [kci.ci_low, kci.ci_high],
                             "chosen": False,
                         }
                     )
                     if kappa is not None and (round_best is None or kappa > round_best[0]):
-                        round_best = (kappa, candidate, verdicts, metrics)
+                        round_best = (kappa, candidate, metrics)
             for failure in ctx.failures:
                 record(
                     {
@@ -256,16 +273,16 @@ async def calibrate(
             ):
                 stop_reason = "plateau"
                 break
-            best, current, current_dev, current_metrics = round_best
+            best, current, current_metrics = round_best
             for entry in reversed(iterations):
                 if entry["version"] == current.version:
                     entry["chosen"] = True
                     break
         else:
-            if best is not None and best >= options.target_kappa:
+            if not gating.dev_shortfall(current_metrics, options.gate):
                 stop_reason = "target"
     except (BudgetExceeded, DeadlineExceeded) as exc:
-        stop_reason = f"budget: {exc}"
+        stop_reason, budget_note = "budget", str(exc)
     try:
         test_verdicts = await run(current, test, "test: chosen judge")
     except (BudgetExceeded, DeadlineExceeded) as exc:
@@ -276,23 +293,36 @@ async def calibrate(
     test_metrics = agreement_on(
         current, test, _labels(test_verdicts), resamples=options.resamples, seed=options.seed
     )
-    test_metrics["pass_pairs"] = [
-        [test_verdicts[i.id].label in current.passing, i.reference in current.passing]
+    test_metrics.pass_pairs = [
+        (test_verdicts[i.id].label in current.passing, i.reference in current.passing)
         for i in test
         if i.reference is not None and i.id in test_verdicts
     ]
-    trusted, reasons = promotion(test_metrics, options.gate)
-    metrics: dict[str, Any] = {
-        "golden": summary(golden),
-        "fewshots_moved_to_train": moved,
-        "stop_reason": stop_reason,
-        "dev": current_metrics,
-        "test": test_metrics,
-        "slices": _slices(test, test_verdicts),
-        "disagreements": disagreements(test, test_verdicts),
-        "cost": {"test": _cost(test_verdicts), "total": _cost(spent)},
-        "options": options.model_dump(),
-    }
+    test_metrics.references = {i.id: i.reference for i in test if i.reference is not None}
+    trusted, reasons = gating.promotion(test_metrics, options.gate)
+    detail = _stop_detail(stop_reason, current_metrics, options, budget_note)
+    metrics = CalibrationMetrics(
+        golden=GoldenSummary.model_validate(summary(golden)),
+        fewshots_moved_to_train=moved,
+        stop_reason=stop_reason,
+        stop_detail=detail,
+        gate_blockers=blocked,
+        dev=current_metrics,
+        test=test_metrics,
+        slices=_slices(test, test_verdicts),
+        disagreements=disagreements(test, test_verdicts),
+        cost=CalibrationCost(test=_cost(test_verdicts), total=_cost(spent)),
+        options=options,
+    )
+    note = ""
+    if not trusted and stop_reason == "target" and not blocked:
+        note = (
+            "dev met the gate's criterion and test did not: dev figures are optimistic once "
+            "candidates are chosen on dev; more labelled items narrow both intervals"
+        )
+    gate = GateResult(
+        **options.gate.model_dump(), passed=trusted, reasons=reasons, blockers=blocked, note=note
+    )
     created = datetime.now(UTC)
     calibration = Calibration(
         id="cal-"
@@ -304,16 +334,23 @@ async def calibrate(
         judge_name=current.name,
         judge_version=current.version,
         golden=golden.ref,
-        metrics=metrics,
+        metrics=metrics.model_dump(mode="json"),
         iterations=iterations,
         verdicts=_labels(test_verdicts),
         trusted=trusted,
-        gate={**options.gate.model_dump(), "passed": trusted, "reasons": reasons},
+        gate=gate.model_dump(mode="json"),
         created_at=created,
     )
-    return CalibrationResult(judge=current, calibration=calibration, candidates=candidates)
+    return CalibrationResult(
+        judge=current, calibration=calibration, candidates=candidates, metrics=metrics, gate=gate
+    )
 
 
 def kappa_trail(calibration: Calibration) -> Sequence[float | None]:
     """The dev kappa of each chosen step: 0.02 → 0.15 → 0.31 …"""
-    return [e.get("dev_kappa") for e in calibration.iterations if e.get("chosen")]
+    trail: list[float | None] = []
+    for entry in calibration.iterations:
+        if entry.get("chosen"):
+            value = entry.get("dev_kappa")
+            trail.append(float(value) if isinstance(value, int | float) else None)
+    return trail

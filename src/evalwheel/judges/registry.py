@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from evalwheel.core.hashing import content_hash, short
 from evalwheel.core.judge import Calibration, Judge
-from evalwheel.errors import EvalwheelError
+from evalwheel.errors import EvalwheelError, NotFoundError
 from evalwheel.store.db import Store
 from evalwheel.store.records import Records
 from evalwheel.store.tables import JudgeRow
@@ -49,7 +49,7 @@ class JudgeRegistry:
                 select(JudgeRow).where(JudgeRow.version.startswith(version))
             ).all()
             if len(rows) != 1:
-                raise LookupError(
+                raise NotFoundError(
                     f"judge version {version!r} "
                     + ("is ambiguous" if rows else "is not in the store")
                 )
