@@ -51,6 +51,11 @@ class CheckResult(BaseModel):
 
 @runtime_checkable
 class App(Protocol):
+    """What every application implements. Two methods are optional, looked up with ``getattr``:
+    ``describe(params) -> dict`` (everything that decides the system's behaviour, hashed into its
+    version) and ``dataset_kinds() -> {kind: row schema}`` (the application's own dataset kinds,
+    schemas on ``evalwheel.datasets.schemas.RowBase``; see ``evalwheel.datasets.kinds``)."""
+
     name: str
 
     def example_datasets(self) -> list[tuple[str, str, Path]]:
