@@ -64,6 +64,33 @@ def test_the_loop_improves_a_learnable_judge_and_promotes_it(golden_project) -> 
     assert "no drift" in drift.stdout
 
 
+def test_default_settings_promote_and_drift_straight_after_passes(golden_project) -> None:
+    """The loop stops on the gate's own criterion read on dev (not on the dev point estimate),
+    so with every default the scripted judge is promoted, and a drift check right after finds
+    the items calibration measured and no drift."""
+    result = cli("calibrate", "--judge", "scripted-quality", "--golden", "gold")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert (
+        "why it stopped: dev meets the gate's criterion (lower bound of dev kappa" in result.stdout
+    )
+    assert "promotion gate: TRUSTED" in result.stdout
+    drift = cli("judge", "drift", "--judge", "scripted-quality")
+    assert drift.exit_code == 0, drift.stdout + drift.stderr
+    assert "n=60" in drift.stdout and "no drift" in drift.stdout
+
+
+def test_a_gate_that_cannot_pass_is_said_before_any_call_and_after(golden_project) -> None:
+    result = cli(
+        "calibrate", "--judge", "scripted-quality", "--golden", "gold", "--split", "0.6,0.3,0.1"
+    )
+    assert result.exit_code == 1
+    blocker = "the test split has 20 items; the gate needs 50"
+    assert f"note: the gate cannot pass on this split: {blocker}" in result.stderr
+    assert "not trusted: only 20 test items" in result.stdout
+    assert f"known before any call: {blocker}" in result.stdout
+    assert "why it stopped:" in result.stdout
+
+
 def test_measure_only_reports_honestly_and_refuses_promotion(golden_project) -> None:
     result = cli(
         "calibrate",
