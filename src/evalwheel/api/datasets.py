@@ -12,8 +12,8 @@ from evalwheel.api.projects import ProjectLike, open_project
 from evalwheel.core.dataset import DatasetKind, DatasetRef, DatasetVersion
 from evalwheel.core.example import Example
 from evalwheel.datasets.importer import ImportFailed, PreparedExample, row_to_example, validate_file
+from evalwheel.datasets.kinds import row_schema
 from evalwheel.datasets.readers import RawRow, RowError
-from evalwheel.datasets.schemas import ROW_SCHEMAS
 from evalwheel.errors import InputError
 from evalwheel.store.datasets import DatasetRepository
 
@@ -22,11 +22,9 @@ WriteProgress = Callable[[int, int], None]  # (rows_written, rows_total)
 
 
 def _kind(kind: DatasetKind | str) -> DatasetKind:
-    try:
-        return DatasetKind(kind)
-    except ValueError:
-        known = ", ".join(k.value for k in DatasetKind)
-        raise InputError(f"unknown kind {kind!r}; known: {known}", field="kind") from None
+    """A kind with an installed row schema (``UnknownKind`` lists the known ones)."""
+    row_schema(str(kind))
+    return DatasetKind(kind)
 
 
 def _name(name: str) -> str:
@@ -81,7 +79,7 @@ def import_examples(
     """Store examples given in Python as a version of ``name``, validated exactly like a file's
     rows (item N of the list is reported as ``<examples>:N``)."""
     kind_value, name = _kind(kind), _name(name)
-    schema = ROW_SCHEMAS[kind_value]
+    schema = row_schema(kind_value.value)
     prepared: list[PreparedExample] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}

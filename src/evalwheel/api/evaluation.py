@@ -30,7 +30,7 @@ from evalwheel.project import Project
 from evalwheel.runner.aggregate import summarize
 from evalwheel.runner.results import RunResult
 from evalwheel.runner.runner import RunPlan, create_run, execute_run, load_plan
-from evalwheel.runner.scorers import Scorer
+from evalwheel.runner.scorers import Scorer, get_scorer
 from evalwheel.runner.systems import (
     ResolvedSystem,
     in_memory_system,
@@ -66,19 +66,7 @@ class PreparedRun:
 def scorer_table(names: Sequence[str]) -> dict[str, Scorer]:
     """Each scorer name (``exact_match``, ``regex:^yes``…) with its function; unknown names are an
     ``InputError`` before anything runs."""
-    from evalwheel.runner import scorers as scorer_module
-
-    lookup = getattr(scorer_module, "get_scorer", None)
-    if lookup is not None:
-        return {name: lookup(name) for name in names}
-    known = scorer_module.registry()
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise InputError(
-            f"unknown scorer(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}",
-            field="scorers",
-        )
-    return {name: known[name] for name in names}
+    return {name: get_scorer(name) for name in names}
 
 
 def resolve_any_system(project: Project, system: SystemLike, model: str | None) -> ResolvedSystem:
@@ -226,6 +214,7 @@ async def execute_prepared(
         progress=progress,
         summary=summarize(run.store, run.run_id),
         notes=run.notes,
+        calls=client.stats if client is not None else None,
     )
 
 

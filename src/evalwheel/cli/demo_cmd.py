@@ -125,7 +125,12 @@ def _evaluate(project: Project, app: App, dataset: str, items: int) -> None:
     out.print(
         f"{app.name} agent on the embedded model (SmolLM2-135M, offline): run {result.run_id}, "
         f"{summary.done}/{summary.planned} items in {time.perf_counter() - started:.0f} s, "
-        f"{summary.errors} errors (counted as failures)."
+        f"{summary.errors} errors (counted as failures)"
+        + (
+            f"; call cache: {result.calls.cache_hits} hits, {result.calls.cache_misses} misses."
+            if result.calls
+            else "."
+        )
     )
     for line in summary_lines(summary)[2:]:
         out.print(line)

@@ -122,6 +122,12 @@ def run(
         )
     else:
         _print_lines(summary_lines(result.summary))
+        if result.calls is not None:
+            c = result.calls
+            info(
+                f"model calls this time: {c.calls} ({c.cache_hits} from the cache), "
+                f"{c.failed} failed, cost ${c.cost_usd:.6f}"
+            )
         if result.progress.stopped:
             info(
                 f"stopped early: {result.progress.stopped}; "

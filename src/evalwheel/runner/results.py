@@ -11,6 +11,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from evalwheel.errors import NotFoundError
+from evalwheel.llm.client import CallStats
 from evalwheel.stats.intervals import Estimate
 
 __all__ = [
@@ -124,6 +125,9 @@ class RunResult(BaseModel):
     progress: RunProgress
     summary: RunSummary
     notes: list[str] = Field(default_factory=list, description="things a person should know")
+    calls: CallStats | None = Field(
+        default=None, description="the system's model calls in this execution (cache hits too)"
+    )
 
     @property
     def complete(self) -> bool:
