@@ -23,6 +23,7 @@ from evalwheel.core.example import Example
 from evalwheel.core.system import System
 from evalwheel.errors import InputError
 from evalwheel.interrupts import run_sync
+from evalwheel.judges.in_runs import build_judge_scorers, pin_judges
 from evalwheel.llm.budget import Budget, BudgetTracker
 from evalwheel.llm.client import ModelClient
 from evalwheel.llm.project_models import project_prices
@@ -105,14 +106,6 @@ def open_client(
     )
 
 
-def _judges() -> tuple[Any, Any]:
-    try:
-        from evalwheel.judges.in_runs import build_judge_scorers, pin_judges
-    except ImportError:
-        from evalwheel.cli.judge_cmds import build_judge_scorers, pin_judges
-    return pin_judges, build_judge_scorers
-
-
 def prepare_run(
     project: Project,
     store: Store,
@@ -148,7 +141,6 @@ def prepare_run(
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InputError(first["msg"], field=".".join(map(str, first["loc"]))) from None
-    pin_judges, _ = _judges()
     plan.judges = pin_judges(
         project,
         store,
@@ -174,7 +166,6 @@ async def execute_prepared(
     run: PreparedRun, *, concurrency: int = 4, on_progress: ProgressCallback | None = None
 ) -> RunResult:
     """Execute a prepared (or resumed) run to the end, a budget stop, or an interrupt."""
-    _, build_judge_scorers = _judges()
     judge_scorers, judge_clients = build_judge_scorers(
         run.project, run.store, run.plan.judges, tracker=run.tracker
     )
