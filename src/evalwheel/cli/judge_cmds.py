@@ -24,19 +24,11 @@ from evalwheel.errors import InputError
 from evalwheel.judges import api
 from evalwheel.judges.calibration import DEFAULT_OPTIMISERS
 from evalwheel.judges.golden import GoldenSet, summary
-from evalwheel.judges.in_runs import build_judge_scorers, pin_judges
 from evalwheel.judges.results import CalibrationOptions, CalibrationResult
 from evalwheel.project import Project
 from evalwheel.store.db import Store
 
-__all__ = [
-    "app",
-    "build_judge_scorers",  # re-exported for cli/run_cmds.py until it imports judges.in_runs
-    "calibrate",
-    "calibrate_and_record",
-    "fmt_kappa",
-    "pin_judges",
-]
+__all__ = ["app", "calibrate", "calibrate_and_record", "fmt_kappa"]  # the last two: the demo
 
 app = typer.Typer(help="LLM judges: versions, calibration records, drift.", no_args_is_help=True)
 
