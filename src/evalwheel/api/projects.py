@@ -1,17 +1,10 @@
 """Which project an API call works in: the one given, the folder given, or the one found from the
-working directory (like git)."""
+working directory (like git). The rule lives in ``project.opening``, shared with the judges."""
 
 from __future__ import annotations
 
-import os
+from evalwheel.project.opening import ProjectLike, as_project
 
-from evalwheel.project import Project
+__all__ = ["ProjectLike", "open_project"]
 
-ProjectLike = Project | str | os.PathLike[str] | None
-
-
-def open_project(project: ProjectLike = None) -> Project:
-    """A ``Project`` from a project, a folder inside one, or None (search from the cwd)."""
-    if isinstance(project, Project):
-        return project
-    return Project.find(None if project is None else os.fspath(project))
+open_project = as_project
