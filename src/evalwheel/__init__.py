@@ -36,6 +36,16 @@ _EXPORTS: dict[str, str] = {
     "agate": "evalwheel.api.gating",
     "render_report": "evalwheel.api.reporting",
     "write_report": "evalwheel.api.reporting",
+    # judges and labels
+    "calibrate": "evalwheel.judges.api",
+    "acalibrate": "evalwheel.judges.api",
+    "check_drift": "evalwheel.judges.api",
+    "acheck_drift": "evalwheel.judges.api",
+    "agreement": "evalwheel.judges.api",
+    "import_labels": "evalwheel.judges.api",
+    "CalibrationResult": "evalwheel.judges.api",
+    "DriftResult": "evalwheel.judges.api",
+    "AgreementReport": "evalwheel.judges.api",
     # results
     "Estimate": "evalwheel.runner.results",
     "RunResult": "evalwheel.runner.results",
@@ -59,13 +69,16 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AgreementReport",
     "App",
     "AppOutput",
+    "CalibrationResult",
     "CheckFailed",
     "CheckResult",
     "Comparison",
     "ConflictError",
     "DatasetVersion",
+    "DriftResult",
     "Estimate",
     "EvalwheelError",
     "Example",
@@ -80,14 +93,20 @@ __all__ = [
     "StoppedError",
     "System",
     "__version__",
+    "acalibrate",
+    "acheck_drift",
     "aevaluate",
     "agate",
+    "agreement",
     "aresume",
+    "calibrate",
+    "check_drift",
     "compare",
     "evaluate",
     "gate",
     "import_dataset",
     "import_examples",
+    "import_labels",
     "open_project",
     "render_report",
     "resume",
@@ -127,6 +146,17 @@ if TYPE_CHECKING:
         InputError,
         NotFoundError,
         StoppedError,
+    )
+    from evalwheel.judges.api import (
+        AgreementReport,
+        CalibrationResult,
+        DriftResult,
+        acalibrate,
+        acheck_drift,
+        agreement,
+        calibrate,
+        check_drift,
+        import_labels,
     )
     from evalwheel.project import Project
     from evalwheel.runner.compare import Comparison
