@@ -51,6 +51,7 @@ def test_usage_errors_exit_2(sqlite_project: Project):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_demo_on_a_fresh_folder_imports_and_evaluates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

@@ -9,6 +9,8 @@ import asyncio
 import contextlib
 from typing import Any
 
+import pytest
+
 from evalwheel.llm import embedded
 from evalwheel.llm.embedded import EmbeddedProvider
 from evalwheel.llm.types import ChatRequest
@@ -17,6 +19,9 @@ LONG = ChatRequest(
     messages=[{"role": "user", "content": "Count from 1 to 1000, one number per line."}],
     max_tokens=600,
 )
+
+
+pytestmark = pytest.mark.model
 
 
 def test_cancelled_calls_stop_in_their_threads_and_the_model_still_answers() -> None:

@@ -25,6 +25,9 @@ class City(BaseModel):
     population_millions: float
 
 
+pytestmark = pytest.mark.model
+
+
 def test_the_gguf_is_found_without_importing_the_llm_plugin():
     import sys
 

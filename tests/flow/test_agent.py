@@ -4,6 +4,8 @@ on the embedded model, in-process and over HTTP."""
 import asyncio
 import json
 
+import pytest
+
 from evalwheel.http_guard import GuardConfig
 from evalwheel.llm.client import ModelClient, make_provider
 from evalwheel.llm.registry import ModelSpec, builtin_models
@@ -121,6 +123,7 @@ async def _run_compact(spec: ModelSpec) -> list[dict]:
     ]
 
 
+@pytest.mark.model
 def test_embedded_agent_in_process_and_over_http_agree():
     local = builtin_models()["local"]
     in_process = asyncio.run(_run_compact(local))
