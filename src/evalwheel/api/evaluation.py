@@ -222,6 +222,7 @@ async def aevaluate(
     allow_untrusted_judges: bool = False,
     concurrency: int = 4,
     budget_usd: float | None = None,
+    budget: Budget | None = None,
     model: str | None = None,
     dataset_name: str | None = None,
     on_progress: ProgressCallback | None = None,
@@ -232,7 +233,8 @@ async def aevaluate(
     an application object (then ``model`` names the model it calls). ``dataset``: ``NAME[@VERSION]``
     of a stored dataset, or examples (``Example`` or dicts) stored first as ``dataset_name``.
     Scorers are generic scorer names (``exact_match``, ``regex:PATTERN``…); judges are judge or
-    panel names. A budget stop or an interrupt leaves a resumable run (``result.complete`` False).
+    panel names. ``budget`` limits USD, tokens and seconds (``budget_usd`` is the short form). A
+    budget stop or an interrupt leaves a resumable run (``result.complete`` False).
     """
     if concurrency < 1:
         raise InputError("must be at least 1", field="concurrency")
@@ -250,7 +252,7 @@ async def aevaluate(
             scorers=scorers,
             judges=judges,
             allow_untrusted_judges=allow_untrusted_judges,
-            budget=Budget(usd=budget_usd),
+            budget=budget or Budget(usd=budget_usd),
             model=model,
             dataset_name=dataset_name,
         )

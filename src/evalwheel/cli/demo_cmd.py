@@ -24,12 +24,12 @@ from evalwheel.apps import App, load_apps
 from evalwheel.cli.dataset_cmds import import_with_progress
 from evalwheel.cli.output import fail, info, out
 from evalwheel.cli.run_cmds import run_progress
-from evalwheel.cli.run_text import summary_lines
 from evalwheel.core.dataset import DatasetKind
 from evalwheel.core.hashing import short
 from evalwheel.datasets.splits import SplitPolicy, split_report
 from evalwheel.errors import StoppedError
 from evalwheel.project import Project, init_project
+from evalwheel.report.text import summary_lines
 from evalwheel.store import Store
 from evalwheel.store.datasets import DatasetRepository
 

@@ -22,7 +22,7 @@ from evalwheel.cli.output import (
     out,
     progress_bar,
 )
-from evalwheel.cli.run_text import comparison_lines, slice_lines, summary_lines, verdict_lines
+from evalwheel.report.text import comparison_lines, slice_lines, summary_lines, verdict_lines
 from evalwheel.runner.aggregate import summarize
 from evalwheel.store.runs import RunRepository, shown_status
 

@@ -24,11 +24,7 @@ _WHAT = {"ci_low": "the 95% interval's lower bound", "estimate": "the pass rate"
 
 def _interval(estimate: Estimate) -> str:
     """``0.800 [0.490, 0.943] n=10``, as ``evalwheel run`` prints it."""
-    if estimate.estimate is None:
-        return f"n={estimate.n}"
-    if estimate.ci_low is None or estimate.ci_high is None:
-        return f"{estimate.estimate:.3f} n={estimate.n}"
-    return f"{estimate.estimate:.3f} [{estimate.ci_low:.3f}, {estimate.ci_high:.3f}] n={estimate.n}"
+    return estimate.text()
 
 
 def short_dataset(dataset: str) -> str:
@@ -50,12 +46,9 @@ def bound_of(
     if entry is None:
         known = ", ".join(summary.scorers) or "none"
         raise AssertionError(f"run {summary.run_id} has no scorer {scorer!r}; it has: {known}")
-    rate = entry.pass_rate
-    escalated = entry.not_scored if scorer.startswith("judge:") else 0
-    if escalated:
-        from evalwheel.stats.intervals import wilson
+    from evalwheel.runner.gates import gated_pass_rate
 
-        rate = wilson(round((rate.estimate or 0) * rate.n), rate.n + escalated)
+    rate, _ = gated_pass_rate(scorer, entry)
     return (rate.ci_low if use == "ci_low" else rate.estimate), rate
 
 

@@ -172,7 +172,7 @@ class Evaluator:
         pytest.fail(refused, pytrace=False)
 
     def _note(self, result: RunResult) -> None:
-        from evalwheel.cli.run_text import summary_lines
+        from evalwheel.report.text import summary_lines
 
         text = "\n".join([*summary_lines(result.summary), *result.notes])
         self.node.add_report_section("call", SECTION, text + "\n")

@@ -29,8 +29,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from evalwheel.runner.compare import compare_runs
-from evalwheel.runner.results import RunSummary
-from evalwheel.stats.intervals import wilson
+from evalwheel.runner.results import RunSummary, ScorerSummary
+from evalwheel.stats.intervals import Estimate, wilson
 from evalwheel.store.db import Store
 
 
@@ -93,6 +93,19 @@ class GateVerdict(BaseModel):
     checks: list[GateCheck]
 
 
+def gated_pass_rate(scorer: str, entry: ScorerSummary) -> tuple[Estimate, int]:
+    """The pass rate a gate (or a test) holds to a threshold, and how many escalations it counts.
+
+    A panel's escalations wait for humans; until then they count as failures, instead of judging
+    on the easy items only.
+    """
+    rate = entry.pass_rate
+    escalated = entry.not_scored if scorer.startswith("judge:") else 0
+    if escalated:
+        rate = wilson(round((rate.estimate or 0) * rate.n), rate.n + escalated)
+    return rate, escalated
+
+
 def judge(tier: str, policy: GatePolicy, summary: RunSummary, store: Store) -> GateVerdict:
     """Check a finished run against a tier's policy."""
     checks: list[GateCheck] = []
@@ -108,13 +121,7 @@ def judge(tier: str, policy: GatePolicy, summary: RunSummary, store: Store) -> G
             known = ", ".join(summary.scorers) or "none"
             reasons.append(f"{scorer}: no scores in the run (it has: {known})")
             continue
-        rate = entry.pass_rate
-        escalated = entry.not_scored if scorer.startswith("judge:") else 0
-        if escalated:
-            # A panel's escalations wait for humans; until then the gate counts them as failures
-            # instead of judging on the easy items only.
-            passes = round((rate.estimate or 0) * rate.n)
-            rate = wilson(passes, rate.n + escalated)
+        rate, escalated = gated_pass_rate(scorer, entry)
         value = rate.ci_low if policy.use == "ci_low" else rate.estimate
         ok = value is not None and value >= minimum
         checks.append(

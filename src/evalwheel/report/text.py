@@ -1,4 +1,4 @@
-"""Runs, comparisons and gate verdicts as text for a terminal: the headline first, every number
+"""Runs, comparisons and gate verdicts as plain text (the terminal, pytest, logs): the headline
 with its n and interval, slices too small to say anything folded into one line."""
 
 from __future__ import annotations
@@ -12,11 +12,7 @@ from evalwheel.stats.intervals import Estimate
 
 def estimate_text(estimate: Estimate) -> str:
     """``0.375 [0.212, 0.573] n=24``, or ``n=0`` when nothing was measured."""
-    if estimate.estimate is None:
-        return f"n={estimate.n}"
-    if estimate.ci_low is None or estimate.ci_high is None:
-        return f"{estimate.estimate:.3f} n={estimate.n}"
-    return f"{estimate.estimate:.3f} [{estimate.ci_low:.3f}, {estimate.ci_high:.3f}] n={estimate.n}"
+    return estimate.text()
 
 
 def _scorer_lines(name: str, entry: ScorerSummary) -> list[str]:
