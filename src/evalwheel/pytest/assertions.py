@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from evalwheel.runner.results import RunResult, RunSummary
-    from evalwheel.stats.intervals import Estimate
+    from evalwheel.stats.estimate import Estimate
 
 Use = Literal["ci_low", "estimate"]
 _WHAT = {"ci_low": "the 95% interval's lower bound", "estimate": "the pass rate"}

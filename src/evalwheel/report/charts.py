@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup, escape
 
-from evalwheel.stats.intervals import Estimate
+from evalwheel.stats.estimate import Estimate
 
 __all__ = ["finite", "histogram", "interval_bars"]
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader
 
-from evalwheel.stats.intervals import Estimate
+from evalwheel.stats.estimate import Estimate
 from evalwheel.stats.paired import PairedDifference
 
 from .charts import finite, histogram, interval_bars

@@ -7,7 +7,7 @@ from evalwheel.report.views import MIN_SLICE_N, comparison_slice_view, slice_vie
 from evalwheel.runner.compare import Comparison
 from evalwheel.runner.gates import GateVerdict
 from evalwheel.runner.results import RunSummary, ScorerSummary
-from evalwheel.stats.intervals import Estimate
+from evalwheel.stats.estimate import Estimate
 
 
 def estimate_text(estimate: Estimate) -> str:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from evalwheel.runner.compare import Comparison, ComparisonBlock
 from evalwheel.runner.results import RunSummary
-from evalwheel.stats.intervals import Estimate
+from evalwheel.stats.estimate import Estimate
 
 MIN_SLICE_N = 5
 MAX_SLICES = 8

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from evalwheel.errors import NotFoundError
 from evalwheel.llm.client import CallStats
-from evalwheel.stats.intervals import Estimate
+from evalwheel.stats.estimate import Estimate
 
 __all__ = [
     "CorrectedEstimate",

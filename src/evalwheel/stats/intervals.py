@@ -15,26 +15,11 @@ from collections.abc import Sequence
 from math import comb
 
 import numpy as np
-from pydantic import BaseModel
 from scipy.stats import binomtest
 
+from evalwheel.stats.estimate import Estimate
 
-class Estimate(BaseModel):
-    """A point estimate with its n and 95% interval (None when nothing was measured)."""
-
-    estimate: float | None
-    n: int
-    ci_low: float | None
-    ci_high: float | None
-    method: str
-
-    def text(self) -> str:
-        """``0.375 [0.212, 0.573] n=24`` (or ``n=0``), as every printer shows an estimate."""
-        if self.estimate is None:
-            return f"n={self.n}"
-        if self.ci_low is None or self.ci_high is None:
-            return f"{self.estimate:.3f} n={self.n}"
-        return f"{self.estimate:.3f} [{self.ci_low:.3f}, {self.ci_high:.3f}] n={self.n}"
+__all__ = ["Estimate", "bootstrap_mean", "pass_hat_k", "wilson"]
 
 
 def wilson(successes: int, n: int, confidence: float = 0.95) -> Estimate:
