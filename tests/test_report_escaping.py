@@ -56,6 +56,7 @@ PAYLOADS = [
 HOSTILE = " ".join(PAYLOADS)
 SCORER = f"{PAYLOADS[0]}.pass"  # ends with .pass, so --vs compares on it
 JUDGED = f"{PAYLOADS[1]} judge"
+SYSTEM = f"{PAYLOADS[0]} {PAYLOADS[2]}"  # a system name fits its 128-character column
 # Elements and attributes the report itself never uses; any of them in the DOM was injected.
 FORBIDDEN_TAGS = {"script", "img", "iframe", "object", "embed", "a", "em", "base", "form", "input"}
 
@@ -165,7 +166,7 @@ def _hostile_run(project: Project, stub: StubServer, tmp_path: Path) -> ReportDa
     version = DatasetRepository(store).resolve("hostile")
     spec = ModelSpec(name="stub", base_url=stub.url, model="m", max_retries=0)
     runs = []
-    for name in ("baseline", HOSTILE):
+    for name in ("baseline", SYSTEM):
         run_id = create_run(
             store,
             System(name=name, app="hostile", model="stub"),
@@ -264,7 +265,7 @@ def test_hostile_run_report_executes_nothing_in_headless_chromium(
     assert f"rendered: {HOSTILE}" in text  # what the application rendered of the output
     assert f'+ "html": {json.dumps(HOSTILE)},' in text  # the diff of output against reference
     assert json.dumps({"event": HOSTILE}, indent=2, ensure_ascii=False) in text  # counterexample
-    assert f"System {HOSTILE} (" in text  # system name
+    assert f"System {SYSTEM} (" in text  # system name
     assert f"Error: {PAYLOADS[1]}: {HOSTILE}" in text  # error
     assert f"{JUDGED}: {HOSTILE}: {HOSTILE} (judge error: {HOSTILE}) [{HOSTILE}]" in text
     assert f"{PAYLOADS[2]}@v1" in text and f"split {PAYLOADS[3]}" in text

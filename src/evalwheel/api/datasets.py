@@ -62,6 +62,8 @@ def import_dataset(
         raise InputError(str(exc)) from None
     store = open_project(project).open_store()
     try:
+        if on_write:
+            on_write(0, 2 * len(prepared))  # validation is over; writing starts
         return DatasetRepository(store).save_version(
             name, kind_value, prepared, source=str(source), progress=on_write
         )

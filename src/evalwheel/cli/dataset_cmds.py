@@ -63,6 +63,7 @@ def import_with_progress(
 
         def on_write(done: int, total: int) -> None:
             if not writing:
+                info(f"validated {total // 2} rows from {path}; writing {name} ({kind})")
                 writing.append(bar.add_task(f"writing {name}", total=total))
             bar.update(writing[0], completed=done, total=total)
 

@@ -18,7 +18,7 @@ class System(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str
+    name: str = Field(min_length=1, max_length=128)
     app: str
     model: str
     prompt: str | None = None

@@ -125,7 +125,7 @@ def _verdict(score: ScoreRow) -> Verdict | None:
         return None if value is None else str(value)
 
     return Verdict(
-        label=score.label if score.label is not None else text("judge_label"),
+        label=text("judge_label") if details.get("judge_label") is not None else score.label,
         explanation=score.explanation if score.explanation is not None else text("rationale"),
         error=text("judge_error"),
         decided_by=text("decided_by"),

@@ -333,8 +333,10 @@ def _record_many(
                     "scorer": check.scorer,
                     "value": check.value,
                     "passed": check.passed,
-                    "label": _text_or_none(check.details.get("judge_label")),
-                    "explanation": _text_or_none(check.details.get("rationale")),
+                    "label": _label(check.label or check.details.get("judge_label")),
+                    "explanation": _text_or_none(
+                        check.explanation or check.details.get("rationale")
+                    ),
                     "details": json.loads(json.dumps(check.details, default=str)),
                     "error": output.error,
                 }
@@ -349,6 +351,14 @@ def load_output(store: Store, trace: TraceRow) -> AppOutput:
     if trace.blob:
         return AppOutput.model_validate(json.loads(store.blobs.get(trace.blob)))
     return AppOutput(error=trace.error)
+
+
+LABEL_CHARS = 128  # the label column; the full label stays in the score's details
+
+
+def _label(value: Any) -> str | None:
+    text = _text_or_none(value)
+    return None if text is None else text[:LABEL_CHARS]
 
 
 def _text_or_none(value: Any) -> str | None:
