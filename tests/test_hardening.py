@@ -110,7 +110,7 @@ def test_repetitions_are_independent_samples_each_paid_once(
     # Every (item, repetition) is its own upstream call: 400, not ~200 answered from the cache.
     assert coin_stub.state.requests == 400
     entry = summarize(store, run_id).scorers["coin.pass"]
-    assert entry.pass_rate.n == 400
+    assert entry.pass_rate.n == 200 and entry.pass_rate.method == "cluster bootstrap over items"
     pass_rate, pass_hat_2 = entry.pass_rate.estimate, entry.pass_hat_k[2].estimate
     # A fair coin: pass^2 near 0.25, well below the pass rate near 0.5 (equal if samples were copies).
     assert 0.35 < pass_rate < 0.65 and pass_hat_2 < pass_rate - 0.1
@@ -119,6 +119,44 @@ def test_repetitions_are_independent_samples_each_paid_once(
     again = create_run(store, system, _plan(store, repeat=2))
     asyncio.run(go(again))
     assert coin_stub.state.requests == 400
+    store.close()
+
+
+def test_repetitions_of_a_deterministic_system_do_not_narrow_the_interval(
+    sqlite_project: Project, coin_stub: StubServer, tmp_path: Path
+):
+    rows = [
+        {"id": f"d{i}", "input": f"[[reply:{'yes' if i % 2 else 'no'}]] question {i}"}
+        for i in range(10)
+    ]
+    result = cli(
+        "dataset",
+        "import",
+        write_jsonl(tmp_path / "d.jsonl", rows),
+        "-n",
+        "coin",
+        "-k",
+        "benchmark",
+    )
+    assert result.exit_code == 0, result.stderr
+    store = sqlite_project.open_store()
+    spec = ModelSpec(name="stub", base_url=coin_stub.url, model="m", max_retries=0)
+    system = System(name="coin-stub", app="coin", model="stub")
+
+    async def go(run_id: str):
+        async with ModelClient(spec, store=store) as client:
+            return await execute_run(store, run_id, CoinApp(), client, registry(), concurrency=8)
+
+    rates = {}
+    for repeat in (1, 10):
+        run_id = create_run(store, system, _plan(store, repeat=repeat))
+        asyncio.run(go(run_id))
+        rates[repeat] = summarize(store, run_id).scorers["coin.pass"].pass_rate
+    # Ten copies of the same answers are not ten times the evidence: same n, no narrower interval
+    # (counting tries as trials gave n=100 and a lower bound of 0.40 instead of 0.24).
+    assert rates[1].estimate == rates[10].estimate == 0.5
+    assert rates[10].n == rates[1].n == 10
+    assert rates[10].ci_low <= rates[1].ci_low + 0.05
     store.close()
 
 

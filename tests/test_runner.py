@@ -418,7 +418,7 @@ def test_gate_cli_refuses_a_run_whose_estimate_exceeds_the_budget(sqlite_project
     )
     with open(sqlite_project.config_path, "a") as f:
         f.write(
-            '\n[gates.commit]\nsystem = "flow-local"\ndataset = "bench"\nbudget = { tokens = 1000 }\n'
+            '\n[gates.commit]\nsystem = "flow-local"\ndataset = "bench"\nbudget = { tokens = 1000 }\nthresholds = { "flow.pass" = 0.1 }\n'
             '\n[gates.merge]\nsystem = "flow-local"\ndataset = "bench"\nthreshold = 3\n'
         )
     result = cli("gate", "--tier", "commit")

@@ -16,12 +16,21 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 MASK = "***"
 
 _KEY_PARAM = re.compile(
-    r"(?i)^(api[-_]?key|key|token|access[-_]?token|auth|authorization|secret|password|passwd|pwd|"
-    r"sig|signature|x-api-key|client[-_]?secret)$"
+    r"(?i)(token|secret|passw|pwd|signature|credential|api[-_]?key|access[-_]?key|session|"
+    r"^key$|^sig$|^auth|^code$)"
 )
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
-_BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
-_KEY_LIKE = re.compile(r"\b(sk-[A-Za-z0-9_-]{16,}|sk-ant-[A-Za-z0-9_-]{16,}|hf_[A-Za-z0-9]{20,})\b")
+_SCHEME_TOKEN = re.compile(r"(?i)\b((?:bearer|basic|token)\s+)[A-Za-z0-9._~+/=-]{8,}")
+_ASSIGNED = re.compile(
+    r"(?i)\b((?:password|passwd|pwd|secret|api[-_]?key|access[-_]?token|auth[-_]?token|"
+    r"client[-_]?secret)\s*[=:]\s*)(?!\*\*\*)[^\s&;,'\"]+"
+)
+_KEY_LIKE = re.compile(
+    r"\b(?:sk-(?:ant-|proj-)?(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{20,}"
+    r"|(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
+    r"|glpat-[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|xox[abprs]-[A-Za-z0-9-]{10,}"
+    r"|hf_[A-Za-z0-9]{20,})"
+)
 _MIN_SECRET_LEN = 6
 
 _known: set[str] = set()
@@ -44,12 +53,25 @@ def redact_url(url: str) -> str:
         userinfo, _, host = netloc.rpartition("@")
         user, sep, _password = userinfo.partition(":")
         netloc = f"{user}:{MASK}@{host}" if sep else f"{MASK}@{host}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(_KEY_PARAM.match(k) for k, _ in pairs):
-            query = urlencode([(k, MASK if _KEY_PARAM.match(k) else v) for k, v in pairs], safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    return urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            parts.path,
+            _masked_query(parts.query),
+            _masked_query(parts.fragment),
+        )
+    )
+
+
+def _masked_query(query: str) -> str:
+    """A query string (or a fragment shaped like one) with key-like parameters' values hidden."""
+    if "=" not in query:
+        return query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(_KEY_PARAM.search(k) for k, _ in pairs):
+        return query
+    return urlencode([(k, MASK if _KEY_PARAM.search(k) else v) for k, v in pairs], safe="*/:")
 
 
 def redact_text(text: str) -> str:
@@ -61,5 +83,28 @@ def redact_text(text: str) -> str:
         if secret in text:
             text = text.replace(secret, MASK)
     text = _URL.sub(lambda m: redact_url(m.group()), text)
-    text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
+    text = _SCHEME_TOKEN.sub(lambda m: m.group(1) + MASK, text)
+    text = _ASSIGNED.sub(lambda m: m.group(1) + MASK, text)
     return _KEY_LIKE.sub(MASK, text)
+
+
+def redact_value(value: object) -> object:
+    """A JSON-like value with ``redact_text`` applied to every string in it (keys kept)."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: redact_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_value(v) for v in value]
+    return value
+
+
+def is_redacted(value: object) -> bool:
+    """Does a JSON-like value hold a hidden secret anywhere?"""
+    if isinstance(value, str):
+        return MASK in value
+    if isinstance(value, dict):
+        return any(is_redacted(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(is_redacted(v) for v in value)
+    return False

@@ -21,7 +21,7 @@ from evalwheel.apps.interface import App
 from evalwheel.core.dataset import DatasetVersion
 from evalwheel.core.example import Example
 from evalwheel.core.system import System
-from evalwheel.errors import InputError
+from evalwheel.errors import ConflictError, InputError
 from evalwheel.interrupts import run_sync
 from evalwheel.judges.in_runs import build_judge_scorers, pin_judges
 from evalwheel.llm.budget import Budget, BudgetTracker
@@ -125,9 +125,9 @@ def prepare_run(
 ) -> PreparedRun:
     """Resolve and check everything, then create the run's row (the last step; with
     ``create=False`` the caller does it with ``start_run`` after checks of its own)."""
+    table = scorer_table(list(scorers))
     resolved = resolve_any_system(project, system, model)
     version = resolve_dataset(project, store, dataset, dataset_name)
-    table = scorer_table(list(scorers))
     try:
         plan = RunPlan.for_system(
             resolved.system,
@@ -236,8 +236,8 @@ async def aevaluate(
     panel names. ``budget`` limits USD, tokens and seconds (``budget_usd`` is the short form). A
     budget stop or an interrupt leaves a resumable run (``result.complete`` False).
     """
-    if concurrency < 1:
-        raise InputError("must be at least 1", field="concurrency")
+    _check_concurrency(concurrency)
+    spend = budget or _budget(budget_usd)
     project_obj = open_project(project)
     store = project_obj.open_store()
     try:
@@ -252,13 +252,27 @@ async def aevaluate(
             scorers=scorers,
             judges=judges,
             allow_untrusted_judges=allow_untrusted_judges,
-            budget=budget or Budget(usd=budget_usd),
+            budget=spend,
             model=model,
             dataset_name=dataset_name,
         )
         return await execute_prepared(run, concurrency=concurrency, on_progress=on_progress)
     finally:
         store.close()
+
+
+def _check_concurrency(concurrency: object) -> None:
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise InputError(
+            f"must be a whole number of at least 1, not {concurrency!r}", field="concurrency"
+        )
+
+
+def _budget(usd: float | None) -> Budget:
+    try:
+        return Budget(usd=usd)
+    except ValidationError as exc:
+        raise InputError(exc.errors()[0]["msg"], field="budget_usd") from None
 
 
 def evaluate(system: SystemLike, dataset: DatasetLike, **kwargs: Any) -> RunResult:
@@ -273,6 +287,11 @@ def _stored_system(project: Project, store: Store, run_id: str, app: App | None)
         return resolve_system(project, row.system_name)
     system = System.model_validate(payload)
     if app is not None:
+        if app.name != system.app:
+            raise ConflictError(
+                f"run {run_id} ran application {system.app!r}; the application given is "
+                f"{app.name!r}: resuming with it would mix two systems in one run"
+            )
         return ResolvedSystem(system=system, app=app, model=_model_of(project, system))
     return rebuild_system(project, system)
 
@@ -312,6 +331,8 @@ async def aresume(
     """Finish an interrupted run with the system it stored; finished items are never redone and
     finished model calls never re-paid (they are in the call cache). ``app`` is needed only for a
     run of an application object given in Python."""
+    _check_concurrency(concurrency)
+    spend = _budget(budget_usd)
     project_obj = open_project(project)
     store = project_obj.open_store()
     try:
@@ -328,7 +349,7 @@ async def aresume(
             run_id,
             resolved,
             plan,
-            BudgetTracker(Budget(usd=budget_usd)),
+            BudgetTracker(spend),
             scorer_table(plan.scorers),
             notes,
         )

@@ -40,8 +40,8 @@ async def agate(
 ) -> GateVerdict:
     """Run the tier's system on its dataset and check the policy: thresholds (generic scorers,
     the application's own, judges), a significant regression against a baseline, and the budget —
-    estimated before anything is spent, enforced while running. An incomplete run is a
-    ``StoppedError`` (resume it, then gate again), never a pass."""
+    estimated before anything is spent, enforced while running. An incomplete run is an
+    ``EvalwheelError`` (exit 2: resume it, then gate again), never a pass."""
     project_obj = open_project(project)
     policy = gate_policy(project_obj, tier)
     store = project_obj.open_store()

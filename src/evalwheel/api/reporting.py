@@ -48,7 +48,10 @@ def write_report(
     """Write the report (default file: ``report-RUN.EXT``) and return its path."""
     text = render_report(run_id, fmt, vs=vs, project=project)
     path = Path(output or f"report-{run_id}.{fmt}")
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the report: {exc.strerror}", file=str(path)) from None
     return path.resolve()
 
 

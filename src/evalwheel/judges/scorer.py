@@ -63,8 +63,10 @@ class JudgeScorer:
             "tokens": verdict.input_tokens + verdict.output_tokens,
         }
         if verdict.error:
+            # No verdict is not a failing verdict: the item is not scored (counted apart, and as a
+            # failure by gates), so a judge outage never lowers the system's own pass rate.
             return CheckResult(
-                scorer=scorer, passed=False, details={**details, "judge_error": verdict.error}
+                scorer=scorer, passed=None, details={**details, "judge_error": verdict.error}
             )
         return CheckResult(
             scorer=scorer, passed=verdict.label in self.judge.passing, details=details

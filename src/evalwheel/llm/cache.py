@@ -123,12 +123,19 @@ class CallCache:
     def _write(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
+        if self.store.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = insert(CallCacheRow.__table__)
+        # An upsert: two processes caching the same call at once both succeed (a delete-then-insert
+        # raced into a unique violation on PostgreSQL).
+        statement = statement.on_conflict_do_update(
+            index_elements=["key"],
+            set_={c: statement.excluded[c] for c in ("model", "request", "response", "created_at")},
+        )
         with self.store.write() as session:
-            keys = [r["key"] for r in rows]
-            session.query(CallCacheRow).filter(CallCacheRow.key.in_(keys)).delete(
-                synchronize_session=False
-            )
-            session.execute(CallCacheRow.__table__.insert(), rows)
+            session.execute(statement, rows)
 
     def stats(self) -> dict[str, int]:
         from sqlalchemy import func

@@ -27,7 +27,7 @@ from evalwheel.llm.providers import Provider
 from evalwheel.llm.registry import ModelSpec
 from evalwheel.llm.retry import RetryPolicy
 from evalwheel.llm.types import ChatRequest, ChatResponse
-from evalwheel.store.db import Store
+from evalwheel.store.db import Store, StoreError
 
 _SAMPLE: ContextVar[int] = ContextVar("evalwheel_sample", default=0)
 
@@ -56,6 +56,9 @@ class CallStats(BaseModel):
     output_tokens: int = 0
     cost_usd: float = 0.0
     unpriced_calls: int = Field(default=0, description="calls whose cost is unknown (counted as 0)")
+    cache_write_errors: int = Field(
+        default=0, description="answers that could not be stored in the call cache"
+    )
 
 
 def make_provider(spec: ModelSpec) -> Provider:
@@ -126,8 +129,14 @@ class ModelClient:
         return response
 
     async def _chat(self, request: ChatRequest) -> ChatResponse:
+        sample = _SAMPLE.get()
         body = self.body(request)
-        key = cache_key(self.identity, body, _SAMPLE.get()) if self.cache else ""
+        if sample and (self.spec.provider == "embedded" or body.get("seed") is not None):
+            # A fixed seed would make every repetition the same sample: repetition k samples with
+            # seed + k (the embedded model always seeds; an endpoint only when asked to).
+            request = request.model_copy(update={"seed": int(body.get("seed") or 0) + sample})
+            body = self.body(request)
+        key = cache_key(self.identity, body, sample) if self.cache else ""
         if self.cache and self.cache_mode in (CacheMode.USE, CacheMode.REPLAY):
             hit = self.cache.get(key)
             if hit is not None:
@@ -160,7 +169,11 @@ class ModelClient:
         self.stats.output_tokens += usage.output_tokens
         self.stats.cost_usd += response.cost_usd
         if self.cache and self.cache_mode in (CacheMode.USE, CacheMode.REFRESH):
-            await self.cache.put_durable(key, self.identity, body, response)
+            try:
+                await self.cache.put_durable(key, self.identity, body, response)
+            except StoreError:
+                # The answer is paid for and good; only remembering it failed. Counted, not fatal.
+                self.stats.cache_write_errors += 1
         return response
 
     async def _with_retries(self, request: ChatRequest, tokens: int) -> ChatResponse:

@@ -190,7 +190,9 @@ def problem_lines(
         line = locate(text, loc) if text else None
         where = f"{path}:{line}" if line else str(path)
         field = ".".join(loc) or "(top level)"
-        message = "required" if error["type"] == "missing" else error["msg"]
+        message = (
+            "required" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
+        )
         lines.append(f"{where}: {field}: {message}")
     return lines
 

@@ -19,7 +19,8 @@ from evalwheel.runner.results import (
     TokenCounts,
 )
 from evalwheel.runner.runner import RunPlan, load_plan, select_examples
-from evalwheel.stats.intervals import bootstrap_mean, pass_hat_k, wilson
+from evalwheel.stats.estimate import Estimate
+from evalwheel.stats.intervals import bootstrap_mean, cluster_rate, pass_hat_k, wilson
 from evalwheel.store.datasets import DatasetRepository
 from evalwheel.store.db import Store
 from evalwheel.store.runs import RunRepository, shown_status
@@ -46,7 +47,6 @@ def summarize(store: Store, run_id: str) -> RunSummary:
     scores = runs.scores(run_id)
     traces = runs.traces(run_id)
     by_scorer: dict[str, list[bool]] = defaultdict(list)
-    by_slice: dict[tuple[str, str], list[bool]] = defaultdict(list)
     per_item: dict[tuple[str, str], list[bool]] = defaultdict(list)
     measured: dict[str, list[float]] = defaultdict(list)
     not_scored: dict[str, int] = defaultdict(int)
@@ -65,29 +65,28 @@ def summarize(store: Store, run_id: str) -> RunSummary:
             continue
         by_scorer[scorer].append(bool(passed))
         per_item[(scorer, score.example_id)].append(bool(passed))
-        example = examples.get(score.example_id)
-        for tag in example.tags if example else ():
-            by_slice[(scorer, tag)].append(bool(passed))
     summaries: dict[str, ScorerSummary] = {}
     for scorer in sorted(by_scorer.keys() | measured.keys() | not_scored.keys()):
         values = by_scorer.get(scorer, [])
-        tries = [(sum(v), len(v)) for (s, _), v in per_item.items() if s == scorer]
+        items = {e: v for (s, e), v in per_item.items() if s == scorer}
+        tries = [(sum(v), len(v)) for v in items.values()]
+        slices: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for example_id, v in items.items():
+            example = examples.get(example_id)
+            for tag in example.tags if example else ():
+                slices[tag].append((sum(v), len(v)))
         corrected = None
         judge_version = plan.judges.get(scorer.removeprefix("judge:"))
         if scorer.startswith("judge:") and judge_version:
             corrected = _corrected(store, judge_version, judged[scorer], len(values))
         summaries[scorer] = ScorerSummary(
-            pass_rate=wilson(sum(values), len(values)),
+            pass_rate=_rate(tries, plan.repeat),
             not_scored=not_scored.get(scorer, 0),
             mean=bootstrap_mean(measured[scorer]) if measured.get(scorer) else None,
             pass_hat_k={k: pass_hat_k(tries, k) for k in range(1, plan.repeat + 1)}
             if plan.repeat > 1
             else {},
-            slices={
-                tag: wilson(sum(v), len(v))
-                for (s, tag), v in sorted(by_slice.items())
-                if s == scorer
-            },
+            slices={tag: _rate(v, plan.repeat) for tag, v in sorted(slices.items())},
             corrected_pass_rate=corrected,
         )
     return RunSummary(
@@ -111,6 +110,14 @@ def summarize(store: Store, run_id: str) -> RunSummary:
         headline=headline_scorer(plan, [s for s in summaries if summaries[s].pass_rate.n]),
         scorers=summaries,
     )
+
+
+def _rate(tries: list[tuple[int, int]], repeat: int) -> Estimate:
+    """Wilson over items tried once; over repeated tries, a cluster bootstrap over items (tries of
+    one item are not independent, and treating them so would narrow the interval)."""
+    if repeat > 1:
+        return cluster_rate(tries)
+    return wilson(sum(c for c, _ in tries), sum(n for _, n in tries))
 
 
 def _corrected(

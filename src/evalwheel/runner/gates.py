@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from evalwheel.runner.compare import compare_runs
 from evalwheel.runner.results import RunSummary, ScorerSummary
@@ -67,6 +67,14 @@ class GatePolicy(BaseModel):
     judge_tokens_per_item: int = Field(
         default=1000, ge=1, description="Per judge (panel member) call, for the estimate."
     )
+
+    @model_validator(mode="after")
+    def _checks_something(self) -> GatePolicy:
+        if not self.thresholds and not self.baseline:
+            raise ValueError(
+                "a gate needs thresholds or a baseline: with neither it checks nothing"
+            )
+        return self
 
 
 class GateCheck(BaseModel):
@@ -142,6 +150,14 @@ def judge(tier: str, policy: GatePolicy, summary: RunSummary, store: Store) -> G
             comparison = compare_runs(store, policy.baseline, summary.run_id, scorer)
             overall = comparison.overall
             if overall.n == 0:
+                checks.append(
+                    GateCheck(
+                        check=f"{scorer} vs {policy.baseline}",
+                        passed=False,
+                        why="no item in common with the baseline",
+                    )
+                )
+                reasons.append(f"{scorer}: no item in common with baseline {policy.baseline}")
                 continue
             drop = (overall.pass_rate_a or 0) - (overall.pass_rate_b or 0) + 0.0
             p = overall.mcnemar.p_value

@@ -28,10 +28,11 @@ from evalwheel.core.system import System
 from evalwheel.datasets.splits import SplitPolicy, assign_split
 from evalwheel.llm.client import ModelClient, independent_sample
 from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded
+from evalwheel.redaction import redact_text
 from evalwheel.runner.results import RunProgress
 from evalwheel.runner.scorers import AsyncScorer, Scorer
 from evalwheel.store.datasets import DatasetRepository
-from evalwheel.store.db import Store
+from evalwheel.store.db import Store, StoreError
 from evalwheel.store.runs import LEASE_TTL_S, RunRepository, new_lease_owner
 from evalwheel.store.tables import RunRow, TraceRow
 
@@ -235,10 +236,18 @@ async def _execute_leased(
                 wake.set()
 
     async def keep_lease() -> None:
+        failures = 0
         while True:
             await asyncio.sleep(LEASE_TTL_S / 3)
-            if not await asyncio.to_thread(runs.renew_lease, run_id, owner):
-                progress.stopped = "another process took this run over"
+            try:
+                held = await asyncio.to_thread(runs.renew_lease, run_id, owner)
+                failures = 0
+            except StoreError:
+                # The store hiccupped: try again next time; stop before the lease could expire.
+                failures += 1
+                held = failures < 2
+            if not held:
+                progress.stopped = "this process lost its lease on the run (another may hold it)"
                 return
 
     keeper = asyncio.create_task(keep_lease())
@@ -271,6 +280,8 @@ async def _run_one(
         Exception
     ) as exc:  # the system failed on this item: a failed item, recorded with its error
         output = AppOutput(error=f"{type(exc).__name__}: {exc}")
+    if output.error is not None:
+        output.error = redact_text(output.error)
     output.latency_s = time.perf_counter() - started
     return output
 

@@ -17,10 +17,11 @@ from pydantic import ValidationError
 
 from evalwheel.apps import App, load_apps
 from evalwheel.core.system import System
-from evalwheel.errors import InputError, NotFoundError
+from evalwheel.errors import ConflictError, InputError, NotFoundError
 from evalwheel.llm.project_models import project_models
 from evalwheel.llm.registry import ModelSpec, get_model
 from evalwheel.project import Project
+from evalwheel.redaction import is_redacted, redact_value
 
 
 @dataclass(frozen=True)
@@ -88,10 +89,10 @@ def build_system(project: Project | None, name: str, table: dict[str, Any]) -> R
             app=app_name,
             model=str(model_name or ""),
             kind=kind,
-            config=dict(table),
+            config=_stored(dict(table)),
             params=params,
             description=description,
-            model_spec=spec.model_dump(mode="json") if spec else None,
+            model_spec=_stored(spec.model_dump(mode="json")) if spec else None,
             model_identity=spec.identity if spec else None,
         )
     except ValidationError as exc:
@@ -108,18 +109,57 @@ def rebuild_system(project: Project | None, system: System) -> ResolvedSystem:
         from evalwheel.systems.registry import build_system_app
 
         root = project.root if project is not None else None
-        app, _ = build_system_app(system.name, dict(system.config), root)
+        table = _with_secrets(system.config, configured_systems(project).get(system.name), system)
+        app, description = build_system_app(system.name, table, root)
     else:
         app = load_apps().get(system.app)
         if app is None:
             raise NotFoundError(f"application {system.app!r} is not installed")
+        description = _describe(app, dict(system.params))
+    if system.description and description != system.description:
+        changed = sorted(
+            k
+            for k in description.keys() | system.description.keys()
+            if description.get(k) != system.description.get(k)
+        )
+        raise ConflictError(
+            f"system {system.name!r} is no longer what this run ran: {', '.join(changed)} changed "
+            "(its code, prompt or files); resuming would mix two systems in one run. Start a new "
+            "run, or restore what changed and resume"
+        )
     if system.model_spec is not None:
-        spec: ModelSpec | None = ModelSpec.model_validate(system.model_spec)
+        today = None
+        if is_redacted(system.model_spec) and system.model:
+            today = get_model(project_models(project), system.model).model_dump(mode="json")
+        spec: ModelSpec | None = ModelSpec.model_validate(
+            _with_secrets(system.model_spec, today, system)
+        )
     elif system.model:
         spec = get_model(project_models(project), system.model)
     else:
         spec = None
     return ResolvedSystem(system=system, app=app, model=spec)
+
+
+def _stored(value: dict[str, Any]) -> dict[str, Any]:
+    """What a run may store of a configuration: every secret in it hidden (a key written in a URL
+    or a header, against advice, included)."""
+    return dict(redact_value(value))  # type: ignore[call-overload]
+
+
+def _with_secrets(
+    stored: dict[str, Any], today: dict[str, Any] | None, system: System
+) -> dict[str, Any]:
+    """The stored configuration with its hidden secrets filled in from today's configuration,
+    provided today's is the same once hidden (a resumed run never runs a different system)."""
+    if not is_redacted(stored):
+        return dict(stored)
+    if today is not None and _stored(dict(today)) == stored:
+        return dict(today)
+    raise ConflictError(
+        f"system {system.name!r}: the run stored its configuration with secrets hidden, and "
+        "today's configuration is not the same one; start a new run"
+    )
 
 
 def in_memory_system(app: App, model: str | None, project: Project | None) -> ResolvedSystem:

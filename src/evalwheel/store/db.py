@@ -54,7 +54,8 @@ def _configure_sqlite(engine: Engine) -> None:
 def create_store_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+        parsed.port  # noqa: B018 - a port that is not a number raises here, not at connect time
+    except (ArgumentError, ValueError) as exc:
         raise StoreError(f"invalid database URL {redact_url(url)!r}: {exc}") from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import insert, select, update
 
 from evalwheel.core.run import RunStatus
 from evalwheel.errors import ConflictError, NotFoundError
@@ -175,7 +175,9 @@ class RunRepository:
         """Take the run for this process, or raise ``ConflictError`` if a live process holds it."""
         now = _now()
         with self.store.write() as session:
-            row = session.get(RunRow, run_id)
+            # FOR UPDATE: on PostgreSQL two acquirers would otherwise both read a free lease and
+            # both take it (SQLite's BEGIN IMMEDIATE already serialises them).
+            row = session.get(RunRow, run_id, with_for_update=True)
             if row is None:
                 raise NotFoundError(f"no run {run_id!r}")
             if row.lease_owner not in (None, owner) and lease_is_live(row, now):
@@ -211,10 +213,7 @@ class RunRepository:
         with self.store.write() as session:
             session.execute(
                 update(RunRow)
-                .where(
-                    RunRow.id == run_id,
-                    or_(RunRow.lease_owner == owner, and_(RunRow.lease_owner.is_(None))),
-                )
+                .where(RunRow.id == run_id, RunRow.lease_owner == owner)
                 .values(**values)
             )
 

@@ -18,6 +18,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any, Literal, NoReturn
+from urllib.parse import urlsplit
 
 import aiohttp
 from jinja2.exceptions import TemplateError
@@ -70,6 +71,8 @@ class HttpConfig(KindConfig):
     def _http_url(cls, value: str) -> str:
         if not value.lower().startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        if "{" in urlsplit(value).netloc or "%" in urlsplit(value).netloc:
+            raise ValueError("templates may fill in the path and query, not the host")
         return value
 
 
@@ -143,11 +146,24 @@ class HttpSystem(ConfiguredSystem):
             "timeout_s": self.config.timeout_s,
         }
 
+    @property
+    def origin(self) -> tuple[str, str]:
+        """Scheme and host of the configured URL, before any template is filled in."""
+        return _origin(
+            self.config.url.split("{", 1)[0] if "{" in self.config.url else self.config.url
+        )
+
     def _request(self, example: Example) -> tuple[str, Any]:
         values = templates.context(example)
         field = "url"
         try:
             url = templates.render(self.config.url, values)
+            if _origin(url) != self.origin:
+                # Item data must not choose where the key headers go.
+                raise SystemCallError(
+                    f"the url template rendered another host for this item ({redact_url(url)}); "
+                    "templates may fill in the path and query only"
+                )
             field = "body"
             if self.config.method == "GET":
                 body = None
@@ -170,7 +186,7 @@ class HttpSystem(ConfiguredSystem):
         where = f"{self.config.method} {redact_url(url)}"
         if not 200 <= status < 300:
             raise SystemCallError(
-                f"HTTP {status} from {where}: {redact_text(text[:300]) or '(empty body)'}"
+                f"HTTP {status} from {where}: {redact_text(text)[:300] or '(empty body)'}"
             )
         try:
             data = json.loads(text)
@@ -217,6 +233,7 @@ class HttpSystem(ConfiguredSystem):
                     url,
                     json=body if self.config.method != "GET" else None,
                     headers=headers,
+                    allow_redirects=False,  # a redirect would carry the key headers elsewhere
                 ) as response,
             ):
                 chunks: list[bytes] = []
@@ -238,3 +255,8 @@ class HttpSystem(ConfiguredSystem):
             raise SystemCallError(
                 f"cannot reach {redact_url(url)}: {type(exc).__name__}: {redact_text(str(exc))}"
             ) from None
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()

@@ -67,6 +67,12 @@ def import_function(spec: str, root: Path | None) -> Callable[..., Any]:
     with project_on_path(root):
         try:
             target: Any = importlib.import_module(module_name)
+            if _file_hash(target) != getattr(target, _LOADED_HASH, None):
+                # Edited since this process imported it (a notebook, a long-lived service): run
+                # the code on disk, the code whose hash the system's version records.
+                if hasattr(target, _LOADED_HASH):
+                    target = importlib.reload(target)
+                setattr(target, _LOADED_HASH, _file_hash(target))
         except Exception as exc:  # user code: a syntax error is as much a config problem
             raise ValueError(
                 f"cannot import {module_name!r}: {type(exc).__name__}: {exc}"
@@ -80,10 +86,25 @@ def import_function(spec: str, root: Path | None) -> Callable[..., Any]:
     return target  # type: ignore[no-any-return]
 
 
+_LOADED_HASH = "__evalwheel_source_sha256__"
+
+
+def _file_hash(module: Any) -> str | None:
+    path = getattr(module, "__file__", None)
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else None
+    except OSError:
+        return None
+
+
 def source_hash(function: Callable[..., Any]) -> str | None:
     """SHA-256 of the source of the function's module (helpers included), or of the function
     alone, or None when Python cannot see any source (a C extension, a REPL definition)."""
-    for target in (inspect.getmodule(function), function):
+    module = inspect.getmodule(function)
+    loaded = getattr(module, _LOADED_HASH, None)
+    if loaded is not None:
+        return str(loaded)
+    for target in (module, function):
         if target is None:
             continue
         try:
