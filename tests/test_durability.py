@@ -164,3 +164,26 @@ def test_resume_uses_the_stored_system_after_the_config_changed(
         fresh = cli("run", "-s", "echo", "-d", "q", "--limit", "2")
         assert fresh.exit_code == 0, fresh.stderr
         assert stub_b.state.requests == 2
+
+
+@pytest.mark.slow
+def test_sigint_does_not_wait_for_a_sync_function_that_never_returns(
+    sqlite_project: Project, tmp_path: Path
+):
+    (sqlite_project.root / "sleepy.py").write_text(
+        "import time\n\ndef answer(example):\n    time.sleep(60)\n    return 'late'\n"
+    )
+    with open(sqlite_project.config_path, "a", encoding="utf-8") as f:
+        f.write('\n[systems.sleepy]\nkind = "python"\nfunction = "sleepy:answer"\n')
+    _dataset(tmp_path)
+    proc = cli_process("run", "-s", "sleepy", "-d", "q", cwd=sqlite_project.root)
+    deadline = time.monotonic() + 60
+    while _run_id(sqlite_project) is None:
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.1)
+    time.sleep(1.0)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    code = proc.wait(timeout=30)
+    assert code == 130 and time.monotonic() - sent < 5, proc.stderr.read()
+    assert json.loads(cli("runs", "list", "--json").stdout)[0]["status"] == "interrupted"

@@ -198,3 +198,17 @@ def test_report_into_a_missing_folder_is_an_input_error(sqlite_project: Project,
     run = ew.evaluate("fn", "q", project=sqlite_project.root)
     result = cli("report", run.run_id, "-o", "/nonexistent-dir/x.html")
     assert result.exit_code == 2 and "cannot write the report" in result.stderr
+
+
+def test_compare_across_dataset_versions_pairs_only_unchanged_items(
+    sqlite_project: Project, tmp_path: Path
+):
+    _project(sqlite_project, tmp_path, '\n[systems.fn]\nkind = "python"\nfunction = "json:dumps"\n')
+    first = ew.evaluate("fn", "q", project=sqlite_project.root, scorers=["exact_match"])
+    edited = [dict(r, input=f"changed {r['id']}") if r["id"] < "q3" else r for r in ROWS]
+    ew.import_dataset(
+        write_jsonl(tmp_path / "q2.jsonl", edited), "q", "qa", project=sqlite_project.root
+    )
+    second = ew.evaluate("fn", "q", project=sqlite_project.root, scorers=["exact_match"])
+    result = ew.compare(first.run_id, second.run_id, "exact_match", project=sqlite_project.root)
+    assert result.changed_items == 3 and result.shared_items == 3

@@ -9,6 +9,7 @@ comes after ``grace_s``, when it ends the process at once, as a user pressing Ct
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import signal
 import threading
@@ -28,7 +29,15 @@ class Interrupted(StoppedError):
 
 
 def run_sync(coro: Coroutine[Any, Any, T], *, grace_s: float = 10.0) -> T:
-    """``asyncio.run`` with clean cancellation on SIGINT/SIGTERM (main thread only)."""
+    """``asyncio.run`` with clean cancellation on SIGINT/SIGTERM (main thread only). Called where
+    an event loop already runs (a notebook), the work runs on its own loop in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="evalwheel") as pool:
+            return pool.submit(asyncio.run, coro).result()
     if threading.current_thread() is not threading.main_thread():
         return asyncio.run(coro)
     with asyncio.Runner() as runner:

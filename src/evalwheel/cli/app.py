@@ -25,6 +25,7 @@ from evalwheel.cli.output import (
     warn,
 )
 from evalwheel.errors import EvalwheelError
+from evalwheel.interrupts import Interrupted
 from evalwheel.project import ConfigError, init_project
 from evalwheel.redaction import redact_text
 from evalwheel.store import StoreError
@@ -146,7 +147,13 @@ def main() -> None:
     """Console entry point: turns unexpected exceptions into exit code 3 with a short message."""
     try:
         app(standalone_mode=True)
-    except SystemExit:
+    except SystemExit as exc:
+        if exc.code == Interrupted.exit_code:
+            # Everything finished is committed; a user's sync function still running in a thread
+            # must not keep the process alive (the interpreter would join it at exit).
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(Interrupted.exit_code)
         raise
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -79,6 +79,11 @@ def comparison_lines(result: Comparison) -> list[str]:
         f"B {o.pass_rate_b or 0:.3f}; {len(result.improvements)} improvements, "
         f"{len(result.regressions)} regressions; McNemar p = {'n/a' if p is None else f'{p:.4f}'}"
     ]
+    if result.changed_items:
+        lines.append(
+            f"{result.changed_items} items share an id but not their content (two dataset "
+            "versions): left out of the comparison"
+        )
     d = o.paired_bootstrap
     if d.difference is not None and d.ci_low is not None and d.ci_high is not None:
         lines.append(

@@ -39,6 +39,9 @@ class Comparison(BaseModel):
     shared_items: int
     only_in_a: int
     only_in_b: int
+    changed_items: int = Field(
+        default=0, description="same id, different content (runs on two dataset versions): left out"
+    )
     overall: ComparisonBlock
     improvements: list[str] = Field(default_factory=list)
     regressions: list[str] = Field(default_factory=list)
@@ -78,8 +81,15 @@ def compare_runs(store: Store, run_a: str, run_b: str, scorer: str) -> Compariso
     for run_id, results in ((run_a, a), (run_b, b)):
         if not results:
             raise InputError(f"run {run_id} has no scores for {scorer!r}", field="scorer")
-    shared = sorted(a.keys() & b.keys())
+    _, plan_a = load_plan(store, run_a)
     _, plan = load_plan(store, run_b)
+    changed: set[str] = set()
+    if plan_a.version_id != plan.version_id:
+        # Different dataset versions: an id is the same item only if its content is the same.
+        repo = DatasetRepository(store)
+        hashes_a, hashes_b = repo.item_hashes(plan_a.version_id), repo.item_hashes(plan.version_id)
+        changed = {i for i in a.keys() & b.keys() if hashes_a.get(i) != hashes_b.get(i)}
+    shared = sorted((a.keys() & b.keys()) - changed)
     tags = {e.id: e.tags for e in select_examples(DatasetRepository(store), plan)}
     slices: dict[str, list[str]] = defaultdict(list)
     for item in shared:
@@ -92,6 +102,7 @@ def compare_runs(store: Store, run_a: str, run_b: str, scorer: str) -> Compariso
         shared_items=len(shared),
         only_in_a=len(a.keys() - b.keys()),
         only_in_b=len(b.keys() - a.keys()),
+        changed_items=len(changed),
         overall=_block(a, b, shared),
         improvements=[i for i in shared if b[i] > a[i]],
         regressions=[i for i in shared if b[i] < a[i]],

@@ -15,6 +15,8 @@ the agent's code makes a new version.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import hashlib
 import importlib
 import inspect
@@ -87,6 +89,17 @@ def import_function(spec: str, root: Path | None) -> Callable[..., Any]:
 
 
 _LOADED_HASH = "__evalwheel_source_sha256__"
+_POOL: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _sync_pool() -> concurrent.futures.ThreadPoolExecutor:
+    """Threads for sync functions, apart from asyncio's default executor: an interrupted run does
+    not wait for a user's function that never returns (closing a loop waits for its default
+    executor), and the CLI then leaves without joining them."""
+    global _POOL
+    if _POOL is None:
+        _POOL = concurrent.futures.ThreadPoolExecutor(32, thread_name_prefix="evalwheel-python")
+    return _POOL
 
 
 def _file_hash(module: Any) -> str | None:
@@ -195,7 +208,8 @@ class PythonSystem(ConfiguredSystem):
         if self.is_async:
             value = await self.function(*args, **kwargs)
         else:
-            value = await asyncio.to_thread(self.function, *args, **kwargs)
+            call = functools.partial(self.function, *args, **kwargs)
+            value = await asyncio.get_running_loop().run_in_executor(_sync_pool(), call)
             if inspect.isawaitable(value):  # a sync wrapper that hands back a coroutine
                 value = await value
         return to_output(value)
