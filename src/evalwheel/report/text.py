@@ -25,7 +25,7 @@ def _scorer_lines(name: str, entry: ScorerSummary) -> list[str]:
         lines.append(
             f"  {'':28} corrected for the judge's errors {estimate_text(entry.corrected_pass_rate)}"
         )
-    if entry.not_scored:
+    if entry.not_scored and (entry.mean is None or entry.pass_rate.n):
         lines.append(
             f"  {'':28} not scored (not applicable or waiting for a human): {entry.not_scored}"
         )
