@@ -42,7 +42,9 @@ def pick(rows: list[dict], per_family: int) -> list[dict]:
     """Test-split items, the first ``per_family`` of each family (stable across runs)."""
     policy, chosen, counts = SplitPolicy(), [], defaultdict(int)
     for row in rows:
-        example = Example(id=row["id"], input=row["request"], tags=tuple(row["tags"]))
+        example = Example(
+            id=row["id"], input=row["request"], tags=tuple(row["tags"]), split=row.get("split")
+        )
         if assign_split(example, policy) != "test":
             continue
         family = next(t for t in row["tags"] if t.startswith("family:"))
