@@ -23,6 +23,10 @@ _EXPORTS: dict[str, str] = {
     "open_project": "evalwheel.api.projects",
     "import_dataset": "evalwheel.api.datasets",
     "import_examples": "evalwheel.api.datasets",
+    "split_dataset": "evalwheel.api.datasets",
+    "contamination": "evalwheel.api.contamination",
+    "ContaminationReport": "evalwheel.datasets.contamination",
+    "SplitReport": "evalwheel.datasets.splits",
     "Example": "evalwheel.core.example",
     "DatasetVersion": "evalwheel.core.dataset",
     "System": "evalwheel.core.system",
@@ -77,6 +81,7 @@ __all__ = [
     "CheckResult",
     "Comparison",
     "ConflictError",
+    "ContaminationReport",
     "DatasetVersion",
     "DriftResult",
     "Estimate",
@@ -90,6 +95,7 @@ __all__ = [
     "RunResult",
     "RunSummary",
     "ScorerSummary",
+    "SplitReport",
     "StoppedError",
     "System",
     "__version__",
@@ -102,6 +108,7 @@ __all__ = [
     "calibrate",
     "check_drift",
     "compare",
+    "contamination",
     "evaluate",
     "gate",
     "import_dataset",
@@ -111,6 +118,7 @@ __all__ = [
     "render_report",
     "resume",
     "scorer",
+    "split_dataset",
     "write_report",
 ]
 
@@ -130,7 +138,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from evalwheel.api.comparison import compare
-    from evalwheel.api.datasets import import_dataset, import_examples
+    from evalwheel.api.contamination import contamination
+    from evalwheel.api.datasets import import_dataset, import_examples, split_dataset
     from evalwheel.api.evaluation import aevaluate, aresume, evaluate, resume
     from evalwheel.api.gating import agate, gate
     from evalwheel.api.projects import open_project
@@ -139,6 +148,8 @@ if TYPE_CHECKING:
     from evalwheel.core.dataset import DatasetVersion
     from evalwheel.core.example import Example
     from evalwheel.core.system import System
+    from evalwheel.datasets.contamination import ContaminationReport
+    from evalwheel.datasets.splits import SplitReport
     from evalwheel.errors import (
         CheckFailed,
         ConflictError,

@@ -1,7 +1,8 @@
 """The front door: typed functions for everything evalwheel does; the CLI is a thin mirror."""
 
 from evalwheel.api.comparison import compare
-from evalwheel.api.datasets import import_dataset, import_examples
+from evalwheel.api.contamination import contamination
+from evalwheel.api.datasets import import_dataset, import_examples, split_dataset
 from evalwheel.api.evaluation import aevaluate, aresume, evaluate, resume
 from evalwheel.api.gating import agate, gate
 from evalwheel.api.projects import open_project
@@ -12,6 +13,7 @@ __all__ = [
     "agate",
     "aresume",
     "compare",
+    "contamination",
     "evaluate",
     "gate",
     "import_dataset",
@@ -19,5 +21,6 @@ __all__ = [
     "open_project",
     "render_report",
     "resume",
+    "split_dataset",
     "write_report",
 ]

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from evalwheel.api.projects import ProjectLike, open_project
+from evalwheel.apps.hooks import installed_signature
 from evalwheel.core.dataset import DatasetKind, DatasetRef, DatasetVersion
 from evalwheel.core.example import Example
 from evalwheel.datasets.importer import ImportFailed, PreparedExample, row_to_example, validate_file
 from evalwheel.datasets.kinds import row_schema
 from evalwheel.datasets.readers import RawRow, RowError
-from evalwheel.errors import InputError
+from evalwheel.datasets.splits import SIGNATURE, SignatureFn, SplitPolicy, SplitReport, split_report
+from evalwheel.errors import InputError, NotFoundError
 from evalwheel.store.datasets import DatasetRepository
 
 ReadProgress = Callable[[int, int, int], None]  # (bytes_done, bytes_total, rows_done)
@@ -117,3 +119,75 @@ def import_examples(
         return version
     finally:
         store.close()
+
+
+def split_policy(
+    project: ProjectLike = None,
+    *,
+    seed: int | None = None,
+    stratify_by: str | None = None,
+    group_by: str | None = None,
+) -> SplitPolicy:
+    """The project's ``[datasets.splits]`` policy, with overrides (``""`` for ``stratify_by`` or
+    ``group_by`` means none). Every command that takes a split uses this, so ``dataset split``,
+    ``dataset export --split`` and ``run --split`` agree on where an item is."""
+    cfg = open_project(project).config.datasets.splits
+    try:
+        return SplitPolicy(
+            seed=cfg.seed if seed is None else seed,
+            train=cfg.train,
+            dev=cfg.dev,
+            test=cfg.test,
+            stratify_by=cfg.stratify_by if stratify_by is None else (stratify_by or None),
+            group_by=cfg.group_by if group_by is None else (group_by or None),
+        )
+    except ValueError as exc:
+        raise InputError(str(exc), field="group_by") from None
+
+
+def split_signature(policy: SplitPolicy) -> SignatureFn | None:
+    """The signature ``policy`` groups by (None when it does not group by signature); an
+    ``InputError`` when it does and no installed application gives one."""
+    if policy.group_by != SIGNATURE:
+        return None
+    signature = installed_signature()
+    if signature is None:
+        raise InputError(
+            "group_by 'signature' needs an application that gives items a structural signature, "
+            "and none is installed",
+            field="group_by",
+        )
+    return signature
+
+
+def split_dataset(
+    ref: str,
+    *,
+    project: ProjectLike = None,
+    seed: int | None = None,
+    stratify_by: str | None = None,
+    group_by: str | None = None,
+) -> SplitReport:
+    """Where each item of a stored version lands: counts per stratum and split, the groups, and
+    the groups that explicit splits put in more than one split."""
+    project_obj = open_project(project)
+    policy = split_policy(project_obj, seed=seed, stratify_by=stratify_by, group_by=group_by)
+    signature = split_signature(policy)
+    store = project_obj.open_store()
+    try:
+        repo = DatasetRepository(store)
+        version = resolve_version(repo, ref)
+        report = split_report(repo.iter_examples(version.version_id), policy, signature)
+    finally:
+        store.close()
+    return report.model_copy(update={"dataset": version.ref})
+
+
+def resolve_version(repo: DatasetRepository, ref: str) -> DatasetVersion:
+    """The version ``NAME[@VERSION]`` means; a malformed reference is an ``InputError``."""
+    try:
+        return repo.resolve(ref)
+    except NotFoundError:
+        raise
+    except ValueError as exc:
+        raise InputError(str(exc), field="dataset") from None

@@ -17,10 +17,12 @@ from pydantic import ValidationError
 
 from evalwheel.api.datasets import import_examples
 from evalwheel.api.projects import ProjectLike, open_project
+from evalwheel.apps.hooks import installed_signature
 from evalwheel.apps.interface import App
 from evalwheel.core.dataset import DatasetVersion
 from evalwheel.core.example import Example
 from evalwheel.core.system import System
+from evalwheel.datasets.splits import SIGNATURE, SplitPolicy
 from evalwheel.errors import ConflictError, InputError
 from evalwheel.interrupts import run_sync
 from evalwheel.judges.in_runs import build_judge_scorers, pin_judges
@@ -29,8 +31,9 @@ from evalwheel.llm.client import ModelClient
 from evalwheel.llm.project_models import project_prices
 from evalwheel.project import Project
 from evalwheel.runner.aggregate import summarize
+from evalwheel.runner.contamination_slices import contamination_slices
 from evalwheel.runner.results import RunResult
-from evalwheel.runner.runner import RunPlan, create_run, execute_run, load_plan
+from evalwheel.runner.runner import RunPlan, create_run, execute_run, load_plan, select_examples
 from evalwheel.runner.scorers import Scorer, get_scorer
 from evalwheel.runner.systems import (
     ResolvedSystem,
@@ -141,6 +144,7 @@ def prepare_run(
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InputError(first["msg"], field=".".join(map(str, first["loc"]))) from None
+    plan_items(store, plan, resolved)
     plan.judges = pin_judges(
         project,
         store,
@@ -154,6 +158,28 @@ def prepare_run(
     if create:
         start_run(run)
     return run
+
+
+def plan_items(store: Store, plan: RunPlan, resolved: ResolvedSystem) -> None:
+    """Fix what decides the run's items and their slices, once: the signatures a grouped split
+    draws by, and the items contaminated by what the system learnt from."""
+    repo = DatasetRepository(store)
+    if plan.split is not None and SplitPolicy(**plan.policy).group_by == SIGNATURE:
+        signature = installed_signature()
+        if signature is None:
+            raise InputError(
+                "group_by = 'signature' needs an application that gives items a structural "
+                "signature, and none is installed",
+                field="datasets.splits.group_by",
+            )
+        plan.groups = {
+            e.id: value
+            for e in repo.iter_examples(plan.version_id)
+            if (value := signature(e)) is not None
+        }
+    plan.slices = contamination_slices(
+        resolved.app, resolved.system.params, select_examples(repo, plan)
+    )
 
 
 def start_run(run: PreparedRun) -> str:

@@ -15,7 +15,7 @@ from evalwheel.llm.prices import price_for
 from evalwheel.llm.project_models import project_prices
 from evalwheel.project import Project
 from evalwheel.project.config import problem_lines
-from evalwheel.runner.gates import GatePolicy, GateVerdict, judge
+from evalwheel.runner.gates import GatePolicy, GateVerdict, contamination_check, judge
 from evalwheel.runner.runner import select_examples
 from evalwheel.store.datasets import DatasetRepository
 
@@ -64,6 +64,17 @@ async def agate(
             create=False,
         )
         _check_estimate(tier, policy, project_obj, run)
+        contamination = contamination_check(policy, run.plan, run.resolved.app)
+        if contamination is not None and not contamination.passed:
+            # Nothing is spent on a run whose verdict is already known.
+            reason = contamination.why or "contamination check failed"
+            return GateVerdict(
+                tier=tier,
+                passed=False,
+                run_id=None,
+                reasons=[f"contamination: {reason} (max {policy.max_contamination}); not run"],
+                checks=[contamination],
+            )
         start_run(run)
         result = await execute_prepared(run, on_progress=on_progress)
         if not result.complete:
@@ -71,7 +82,10 @@ async def agate(
                 f"gate {tier}: run {run.run_id} stopped with {result.progress.remaining} items "
                 f"left ({result.progress.stopped}); evalwheel run --resume {run.run_id} finishes it"
             )
-        return judge(tier, policy, result.summary, store)
+        verdict = judge(tier, policy, result.summary, store)
+        if contamination is not None:
+            verdict.checks.insert(0, contamination)
+        return verdict
     finally:
         store.close()
 

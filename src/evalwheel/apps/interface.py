@@ -51,10 +51,15 @@ class CheckResult(BaseModel):
 
 @runtime_checkable
 class App(Protocol):
-    """What every application implements. Two methods are optional, looked up with ``getattr``:
-    ``describe(params) -> dict`` (everything that decides the system's behaviour, hashed into its
-    version) and ``dataset_kinds() -> {kind: row schema}`` (the application's own dataset kinds,
-    schemas on ``evalwheel.datasets.schemas.RowBase``; see ``evalwheel.datasets.kinds``)."""
+    """What every application implements. Some methods are optional, looked up with ``getattr``
+    (see ``evalwheel.apps.hooks``): ``describe(params) -> dict`` (everything that decides the
+    system's behaviour, hashed into its version), ``dataset_kinds() -> {kind: row schema}`` (the
+    application's own dataset kinds, schemas on ``evalwheel.datasets.schemas.RowBase``; see
+    ``evalwheel.datasets.kinds``), ``signature(example) -> str | None`` (the structural signature
+    of an item's reference: items with one signature are one template, so splits can group by it
+    and contamination checks compare it) and ``learned_from(params) -> list[Example]`` (what a
+    system with these params learnt from — its few-shot bank, its training set — so a benchmark
+    can be checked for overlap with it)."""
 
     name: str
 

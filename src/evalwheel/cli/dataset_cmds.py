@@ -11,7 +11,11 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from evalwheel.api.contamination import contamination as api_contamination
 from evalwheel.api.datasets import import_dataset as api_import_dataset
+from evalwheel.api.datasets import split_dataset as api_split_dataset
+from evalwheel.api.datasets import split_policy, split_signature
+from evalwheel.cli.contamination_text import contamination_lines
 from evalwheel.cli.context import current_project, project_store
 from evalwheel.cli.output import (
     EXIT_CHECK_FAILED,
@@ -22,6 +26,7 @@ from evalwheel.cli.output import (
     out,
     progress_bar,
     visible,
+    warn,
 )
 from evalwheel.core.dataset import DatasetVersion
 from evalwheel.core.hashing import short
@@ -29,8 +34,9 @@ from evalwheel.datasets.diff import diff_items
 from evalwheel.datasets.exporter import write_csv, write_jsonl
 from evalwheel.datasets.importer import ImportFailed
 from evalwheel.datasets.kinds import dataset_kinds, kind_owner, row_schema
-from evalwheel.datasets.splits import SplitPolicy, assign_split, split_report
-from evalwheel.project import Project
+from evalwheel.datasets.splits import SignatureFn, SplitPolicy, assign_split
+from evalwheel.errors import CheckFailed
+from evalwheel.project import Project, ProjectNotFound, find_project
 from evalwheel.store.datasets import DatasetNotFound, DatasetRepository
 
 app = typer.Typer(help="Import, version, inspect and export datasets.", no_args_is_help=True)
@@ -151,15 +157,10 @@ def list_cmd(
     out.print(table)
 
 
-def _policy(project: Project, seed: int | None, stratify_by: str | None) -> SplitPolicy:
-    cfg = project.config.datasets.splits
-    return SplitPolicy(
-        seed=cfg.seed if seed is None else seed,
-        train=cfg.train,
-        dev=cfg.dev,
-        test=cfg.test,
-        stratify_by=cfg.stratify_by if stratify_by is None else (stratify_by or None),
-    )
+def _policy(project: Project) -> tuple[SplitPolicy, SignatureFn | None]:
+    """The project's split policy and the signature it groups by (if it does)."""
+    policy = split_policy(project)
+    return policy, split_signature(policy)
 
 
 def _resolve(repo: DatasetRepository, ref: str):  # -> DatasetVersion
@@ -181,12 +182,12 @@ def show_cmd(
     with project_store() as (project, store):
         repo = DatasetRepository(store)
         version = _resolve(repo, ref)
-        policy = _policy(project, None, None)
+        policy, signature = _policy(project)
         splits = {"train": 0, "dev": 0, "test": 0}
         tags: dict[str, int] = {}
         first = []
         for example in repo.iter_examples(version.version_id):
-            splits[assign_split(example, policy)] += 1
+            splits[assign_split(example, policy, signature)] += 1
             for tag in example.tags:
                 tags[tag] = tags.get(tag, 0) + 1
             if len(first) < head:
@@ -248,11 +249,11 @@ def export_cmd(
     with project_store() as (project, store):
         repo = DatasetRepository(store)
         version = _resolve(repo, ref)
-        policy = _policy(project, None, None)
+        policy, signature = _policy(project)
         examples = (
             e
             for e in repo.iter_examples(version.version_id)
-            if split is None or assign_split(e, policy) == split
+            if split is None or assign_split(e, policy, signature) == split
         )
         writer = write_jsonl if fmt == "jsonl" else write_csv
         if output is None:
@@ -306,27 +307,118 @@ def split_cmd(
         str | None,
         typer.Option("--stratify-by", help="tags, label, a metadata key, or '' for none."),
     ] = None,
+    group_by: Annotated[
+        str | None,
+        typer.Option(
+            "--group-by",
+            help="Keep groups in one split: a metadata key, tags:PREFIX, signature (the "
+            "application's structural signature), or '' for none.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Split sizes per stratum under the project's split policy."""
-    with project_store() as (project, store):
-        repo = DatasetRepository(store)
-        version = _resolve(repo, ref)
-        policy = _policy(project, seed, stratify_by)
-        report = split_report(repo.iter_examples(version.version_id), policy)
+    """Split sizes per stratum under the project's split policy, and the groups explicit splits
+    put in more than one split."""
+    report = api_split_dataset(
+        ref, project=current_project(), seed=seed, stratify_by=stratify_by, group_by=group_by
+    )
     if as_json:
-        emit_json({"ref": version.ref, "policy": policy.__dict__, "strata": report})
+        emit_json(report)
         return
+    grouping = f", grouped by {report.group_by}" if report.group_by else ""
     table = Table(
         "stratum",
         "train",
         "dev",
         "test",
-        title=f"{version.ref} (seed {policy.seed}, by {policy.stratify_by or 'nothing'})",
+        title=f"{report.dataset} (seed {report.seed}, by {report.stratify_by or 'nothing'}"
+        f"{grouping})",
     )
-    for stratum, counts in report.items():
+    for stratum, counts in report.strata.items():
         table.add_row(stratum or "(none)", *(str(counts[s]) for s in ("train", "dev", "test")))
     out.print(table)
+    if report.group_by:
+        out.print(
+            f"groups {report.groups} ({report.grouped_items} items); "
+            f"{report.ungrouped_items} items without a group key split by id",
+            highlight=False,
+        )
+    if report.split_groups:
+        warn(
+            f"{len(report.split_groups)} group(s) in more than one split (explicit splits put "
+            "them there):"
+        )
+        for group in report.split_groups[:20]:
+            where = ", ".join(f"{s} {n}" for s, n in group.splits.items())
+            out.print(f"  {visible(group.key)}: {where}", highlight=False)
+        if len(report.split_groups) > 20:
+            out.print(f"  … {len(report.split_groups) - 20} more", highlight=False)
+
+
+@app.command("contamination")
+def contamination_cmd(
+    a: Annotated[
+        str,
+        typer.Argument(
+            help="The set to check: a dataset (NAME, NAME@v2, NAME:test), a file, or system:NAME."
+        ),
+    ],
+    b: Annotated[
+        str,
+        typer.Argument(help="The set it may overlap, written the same way."),
+    ],
+    ngram: Annotated[int, typer.Option("--ngram", help="Words per n-gram.")] = 3,
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", help="Both similarity thresholds at once (0 < T <= 1)."),
+    ] = None,
+    containment: Annotated[
+        float, typer.Option("--ngram-threshold", help="N-gram containment threshold.")
+    ] = 0.5,
+    jaccard: Annotated[
+        float, typer.Option("--jaccard-threshold", help="Word Jaccard (MinHash) threshold.")
+    ] = 0.6,
+    no_signature: Annotated[
+        bool, typer.Option("--no-signature", help="Leave the structural signature out.")
+    ] = False,
+    max_rate: Annotated[
+        float | None,
+        typer.Option("--max-rate", help="Exit 1 when more than this share of A is contaminated."),
+    ] = None,
+    examples: Annotated[int, typer.Option("--examples", help="Items of A to show.")] = 10,
+    as_json: JsonFlag = False,
+) -> None:
+    """Near-duplicates of A's items in B: n-gram containment, MinHash Jaccard and structural
+    signature. Exit 0 ok, 1 over --max-rate, 2 a source that cannot be read."""
+    report = api_contamination(
+        a,
+        b,
+        project=_project_if_any(),
+        ngram=ngram,
+        containment=containment if threshold is None else threshold,
+        jaccard=jaccard if threshold is None else threshold,
+        use_signature=not no_signature,
+        max_rate=max_rate,
+        examples=examples,
+    )
+    if as_json:
+        emit_json(report)
+    else:
+        for line in contamination_lines(report):
+            out.print(line, highlight=False)
+    if report.passed is False:
+        raise CheckFailed(
+            f"contamination {report.contaminated}/{report.n_a} = {report.rate:.3f} "
+            f"exceeds --max-rate {report.max_rate}"
+        )
+
+
+def _project_if_any() -> Project | None:
+    """The project when the command runs in one (two files or ``APP-local`` need none)."""
+    try:
+        return find_project()
+    except ProjectNotFound:
+        return None
 
 
 @app.command("schema")

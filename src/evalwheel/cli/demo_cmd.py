@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from evalwheel.api.datasets import split_policy, split_signature
 from evalwheel.api.evaluation import evaluate
 from evalwheel.api.reporting import write_report
 from evalwheel.apps import App, load_apps
@@ -26,7 +27,7 @@ from evalwheel.cli.output import fail, info, out
 from evalwheel.cli.run_cmds import run_progress
 from evalwheel.core.dataset import DatasetKind
 from evalwheel.core.hashing import short
-from evalwheel.datasets.splits import SplitPolicy, split_report
+from evalwheel.datasets.splits import split_report
 from evalwheel.errors import StoppedError
 from evalwheel.project import Project, init_project
 from evalwheel.report.text import summary_lines
@@ -64,8 +65,8 @@ def demo(
     datasets = shipped_datasets()
     if not datasets:
         fail("no installed application ships example data (entry point group 'evalwheel.apps')")
-    cfg = project.config.datasets.splits
-    policy = SplitPolicy(cfg.seed, cfg.train, cfg.dev, cfg.test, cfg.stratify_by)
+    policy = split_policy(project)
+    signature = split_signature(policy)
     store = project.open_store()
     try:
         repo = DatasetRepository(store)
@@ -79,7 +80,7 @@ def demo(
                 raise RuntimeError(
                     f"re-importing {path} changed {name}: {version.ref} → {again.ref}"
                 )
-            totals = split_report(repo.iter_examples(version.version_id), policy)["*"]
+            totals = split_report(repo.iter_examples(version.version_id), policy, signature).totals
             table.add_row(
                 app.name,
                 name,

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from evalwheel.datasets.splits import group_by_problem
 from evalwheel.errors import InputError
 from evalwheel.inputfiles import first_problem, read_text
 
@@ -68,6 +69,18 @@ class SplitSection(BaseModel):
     stratify_by: str | None = Field(
         default="tags", description="'tags', 'label', a metadata key, or none"
     )
+    group_by: str | None = Field(
+        default=None,
+        description="keep groups in one split: a metadata key, 'tags:PREFIX' or 'signature'",
+    )
+
+    @field_validator("group_by")
+    @classmethod
+    def _grouping(cls, value: str | None) -> str | None:
+        problem = group_by_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @model_validator(mode="after")
     def _fractions_sum_to_one(self) -> SplitSection:
@@ -258,13 +271,16 @@ def render_default_config(name: str) -> str:
 # blob_dir = ".evalwheel/blobs"
 
 [datasets.splits]
-# An item's split depends only on its own id, the seed and its stratum, so it never moves
-# when other items are added.
+# An item's split depends only on its own id (or its group), the seed and its stratum, so it
+# never moves when other items are added.
 seed = 0
 train = 0.6
 dev = 0.2
 test = 0.2
 stratify_by = "tags"
+# Keep every item of a group in one split: a metadata key, "tags:PREFIX" (the tag that starts
+# with PREFIX) or "signature" (the application's structural signature: one template, one split).
+# group_by = "signature"
 
 # Models: "local" (the embedded SmolLM2-135M) is always there. An OpenAI-compatible endpoint:
 # [models.gpt4o-mini]

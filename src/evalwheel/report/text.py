@@ -56,7 +56,10 @@ def slice_lines(summary: RunSummary, scorer: str | None = None) -> list[str]:
     view = slice_view(summary, scorer)
     if view is None:
         return []
-    lines = [f"slices of {view.scorer} (most different from {estimate_text(view.overall)} first):"]
+    order = f"most different from {estimate_text(view.overall)} first"
+    if view.pinned:
+        order = f"clean and contaminated first, then {order}"
+    lines = [f"slices of {view.scorer} ({order}):"]
     for row in view.shown:
         lines.append(f"    {row.name:30} {estimate_text(row.estimate)}")
     if view.more:

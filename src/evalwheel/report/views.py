@@ -4,7 +4,10 @@ A run with many tags has many slices of one or two items each; drawn as bars the
 0% / 100% whose intervals span almost everything, and they bury the few slices that say something.
 So every output (terminal text, HTML, Markdown) makes the same choice: slices with at least
 ``MIN_SLICE_N`` items, those that differ most from the overall rate first, at most ``MAX_SLICES``
-in view (the rest one click away), and the small ones counted and listed, never drawn.
+in view (the rest one click away), and the small ones counted and listed, never drawn. The
+contamination slices (``contamination:clean`` / ``contamination:contaminated``) are the exception:
+they come first whatever their size, because the gap between them is what says whether a score
+measures the skill or the recall of what the system learnt from.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ import math
 from pydantic import BaseModel, Field
 
 from evalwheel.runner.compare import Comparison, ComparisonBlock
+from evalwheel.runner.contamination_slices import SLICE_PREFIX
 from evalwheel.runner.results import RunSummary
 from evalwheel.stats.estimate import Estimate
 
 MIN_SLICE_N = 5
 MAX_SLICES = 8
+PINNED_PREFIX = SLICE_PREFIX
 
 
 def _number(value: float | None) -> float | None:
@@ -39,7 +44,10 @@ class SliceView(BaseModel):
 
     scorer: str
     overall: Estimate
-    shown: list[SliceRow] = Field(description=f"n ≥ {MIN_SLICE_N}, most different first")
+    shown: list[SliceRow] = Field(
+        description=f"contamination slices, then n ≥ {MIN_SLICE_N}, most different first"
+    )
+    pinned: int = Field(default=0, description="contamination slices at the start of ``shown``")
     more: list[SliceRow] = Field(description=f"n ≥ {MIN_SLICE_N} beyond the first {MAX_SLICES}")
     small: list[SliceRow] = Field(description=f"n < {MIN_SLICE_N}: too small to say anything")
 
@@ -56,16 +64,19 @@ def slice_view(summary: RunSummary, scorer: str | None = None) -> SliceView | No
         value = _number(estimate.estimate)
         difference = None if value is None or overall is None else value - overall
         rows.append(SliceRow(name=tag, estimate=estimate, difference=difference))
+    pinned = sorted((r for r in rows if r.name.startswith(PINNED_PREFIX)), key=lambda r: r.name)
+    rest = [r for r in rows if not r.name.startswith(PINNED_PREFIX)]
     big = sorted(
-        (r for r in rows if r.estimate.n >= MIN_SLICE_N),
+        (r for r in rest if r.estimate.n >= MIN_SLICE_N),
         key=lambda r: (-abs(r.difference or 0.0), r.name),
     )
     return SliceView(
         scorer=name,
         overall=entry.pass_rate,
-        shown=big[:MAX_SLICES],
+        shown=pinned + big[:MAX_SLICES],
+        pinned=len(pinned),
         more=big[MAX_SLICES:],
-        small=sorted((r for r in rows if r.estimate.n < MIN_SLICE_N), key=lambda r: r.name),
+        small=sorted((r for r in rest if r.estimate.n < MIN_SLICE_N), key=lambda r: r.name),
     )
 
 

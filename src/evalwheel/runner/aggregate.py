@@ -70,7 +70,10 @@ def summarize(store: Store, run_id: str) -> RunSummary:
         values = by_scorer.get(scorer, [])
         items = {e: v for (s, e), v in per_item.items() if s == scorer}
         tries = [(sum(v), len(v)) for v in items.values()]
-        slices: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        # A slice the plan computed stays visible when empty ("0 contaminated items" is a finding).
+        slices: defaultdict[str, list[tuple[int, int]]] = defaultdict(
+            list, {name: [] for name in plan.slices}
+        )
         for example_id, v in items.items():
             example = examples.get(example_id)
             for tag in example.tags if example else ():

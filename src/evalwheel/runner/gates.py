@@ -13,6 +13,8 @@ budget checked against a pre-run estimate before anything is spent.
     max_drop = 0.05                         # a drop larger than this…
     alpha = 0.05                            # …that is significant (McNemar) fails the gate
     budget = { usd = 1.0, tokens = 200000, seconds = 900 }
+    max_contamination = 0.0                 # share of the run's items that may overlap what the
+                                            # system learnt from (checked before anything runs)
 
     [gates.merge]                           # the judge tier: judge scorers join the run
     system = "flow-local"
@@ -24,12 +26,14 @@ budget checked against a pre-run estimate before anything is spent.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from evalwheel.runner.compare import compare_runs
+from evalwheel.runner.contamination_slices import CLEAN, CONTAMINATED
 from evalwheel.runner.results import RunSummary, ScorerSummary
+from evalwheel.runner.runner import RunPlan
 from evalwheel.stats.intervals import Estimate, wilson
 from evalwheel.store.db import Store
 
@@ -67,12 +71,20 @@ class GatePolicy(BaseModel):
     judge_tokens_per_item: int = Field(
         default=1000, ge=1, description="Per judge (panel member) call, for the estimate."
     )
+    max_contamination: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Most share of the run's items contaminated by what the system learnt from.",
+    )
 
     @model_validator(mode="after")
     def _checks_something(self) -> GatePolicy:
-        if not self.thresholds and not self.baseline:
+        if not self.thresholds and not self.baseline and self.max_contamination is None:
             raise ValueError(
-                "a gate needs thresholds or a baseline: with neither it checks nothing"
+                "a gate needs thresholds or a baseline (or max_contamination): with none it "
+                "checks nothing"
             )
         return self
 
@@ -112,6 +124,32 @@ def gated_pass_rate(scorer: str, entry: ScorerSummary) -> tuple[Estimate, int]:
     if escalated:
         rate = wilson(round((rate.estimate or 0) * rate.n), rate.n + escalated)
     return rate, escalated
+
+
+def contamination_check(policy: GatePolicy, plan: RunPlan, app: Any) -> GateCheck | None:
+    """``max_contamination`` against the run's items, from the slices its plan computed against
+    what the system learnt from. A system whose application does not say what it learnt from
+    fails the check: a gate that cannot check must not pass."""
+    if policy.max_contamination is None:
+        return None
+    limit = policy.max_contamination
+    name = f"contamination <= {limit}"
+    if not callable(getattr(app, "learned_from", None)):
+        return GateCheck(
+            check=name,
+            passed=False,
+            why="the system's application does not say what it learnt from (no learned_from)",
+        )
+    contaminated = len(plan.slices.get(CONTAMINATED, []))
+    n = contaminated + len(plan.slices.get(CLEAN, []))
+    rate = contaminated / n if n else 0.0
+    return GateCheck(
+        check=name,
+        value=rate,
+        n=n,
+        passed=rate <= limit,
+        why=None if rate <= limit else f"{contaminated} of {n} items overlap what it learnt from",
+    )
 
 
 def judge(tier: str, policy: GatePolicy, summary: RunSummary, store: Store) -> GateVerdict:

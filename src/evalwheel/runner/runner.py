@@ -20,12 +20,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from evalwheel.apps.hooks import installed_signature
 from evalwheel.apps.interface import App, AppOutput, CheckResult
 from evalwheel.core.dataset import DatasetVersion
 from evalwheel.core.example import Example
 from evalwheel.core.run import RunStatus
 from evalwheel.core.system import System
-from evalwheel.datasets.splits import SplitPolicy, assign_split
+from evalwheel.datasets.splits import SIGNATURE, SignatureFn, SplitPolicy, assign_split
 from evalwheel.llm.client import ModelClient, independent_sample
 from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded
 from evalwheel.redaction import redact_text
@@ -57,6 +58,16 @@ class RunPlan(BaseModel):
     params: dict[str, Any] = {}
     policy: dict[str, Any] = {}
     judges: dict[str, str] = {}  # judge or panel name → judge version (panels: their members')
+    groups: dict[str, str] | None = Field(
+        default=None,
+        description="item id → structural signature, fixed when the run was planned, for a "
+        "policy that groups by signature (so a resumed run keeps its items)",
+    )
+    slices: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="slice → item ids, computed once when planned (contamination against what "
+        "the system learnt from) and added to those items' tags",
+    )
 
     @classmethod
     def for_system(
@@ -73,14 +84,38 @@ class RunPlan(BaseModel):
         )
 
 
+def plan_signature(plan: RunPlan) -> SignatureFn | None:
+    """The signature a plan's split groups by: the one stored with the plan, else the installed
+    applications' (a plan made without them)."""
+    if SplitPolicy(**plan.policy).group_by != SIGNATURE:
+        return None
+    if plan.groups is not None:
+        groups = plan.groups
+        return lambda example: groups.get(example.id)
+    return installed_signature()
+
+
 def select_examples(repo: DatasetRepository, plan: RunPlan) -> list[Example]:
+    """The run's items: the plan's split of the version under its policy, up to its limit, with
+    the plan's slices added to their tags."""
     policy = SplitPolicy(**plan.policy)
+    signature = plan_signature(plan) if plan.split is not None else None
     examples = [
         e
         for e in repo.iter_examples(plan.version_id)
-        if plan.split is None or assign_split(e, policy) == plan.split
+        if plan.split is None or assign_split(e, policy, signature) == plan.split
     ]
-    return examples[: plan.limit] if plan.limit else examples
+    examples = examples[: plan.limit] if plan.limit else examples
+    if not plan.slices:
+        return examples
+    extra: dict[str, list[str]] = {}
+    for name, ids in plan.slices.items():
+        for example_id in ids:
+            extra.setdefault(example_id, []).append(name)
+    return [
+        e.model_copy(update={"tags": (*e.tags, *extra[e.id])}) if e.id in extra else e
+        for e in examples
+    ]
 
 
 def create_run(store: Store, system: System, plan: RunPlan) -> str:

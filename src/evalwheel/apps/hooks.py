@@ -1,0 +1,44 @@
+"""The optional hooks of an application, looked up with ``getattr`` so an application that has no
+use for one need not define it (see ``App``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from evalwheel.core.example import Example
+from evalwheel.datasets.splits import SignatureFn
+
+
+def signature_of(apps: Iterable[Any]) -> SignatureFn | None:
+    """An item's structural signature: the first answer of the given applications that have a
+    ``signature`` hook (None when none of them has one). An application answers None for items
+    that are not its own, so with several installed the one that recognises the item decides."""
+    hooks = [hook for app in apps if callable(hook := getattr(app, "signature", None))]
+    if not hooks:
+        return None
+
+    def signature(example: Example) -> str | None:
+        for hook in hooks:
+            value = hook(example)
+            if value is not None:
+                return str(value)
+        return None
+
+    return signature
+
+
+def installed_signature() -> SignatureFn | None:
+    """``signature_of`` every installed application, in the order of their names: a dataset's
+    groups must not depend on which system is evaluated on it."""
+    from evalwheel.apps.interface import load_apps
+
+    return signature_of(app for _, app in sorted(load_apps().items()))
+
+
+def learned_from(app: Any, params: dict[str, Any]) -> list[Example] | None:
+    """What a system of ``app`` with ``params`` learnt from (None: the application does not say)."""
+    hook = getattr(app, "learned_from", None)
+    if not callable(hook):
+        return None
+    return list(hook(params))
