@@ -12,34 +12,36 @@ import json
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "evalwheel_flow" / "catalog" / "catalog.json"
-VERSION = "2026-11-1"
+VERSION = "2026-11-2"
 
 CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "JPY"]
+# A field's type ends in "?" (an enum has "nullable": true) when the Admin API may return null for
+# it; every other field, every list and every trigger payload root is never null.
 TYPES = {
     "Money": {"amount": "Decimal", "currencyCode": {"enum": CURRENCIES}},
     "MoneyBag": {"shopMoney": "Money", "presentmentMoney": "Money"},
     "Address": {
-        "countryCodeV2": "String",
-        "provinceCode": "String",
-        "city": "String",
-        "zip": "String",
+        "countryCodeV2": "String?",
+        "provinceCode": "String?",
+        "city": "String?",
+        "zip": "String?",
     },
-    "Attribute": {"key": "String", "value": "String"},
+    "Attribute": {"key": "String", "value": "String?"},
     "Customer": {
         "id": "ID",
-        "email": "String",
-        "firstName": "String",
-        "lastName": "String",
+        "email": "String?",
+        "firstName": "String?",
+        "lastName": "String?",
         "tags": "[String]",
         "numberOfOrders": "Integer",
         "amountSpent": "Money",
-        "note": "String",
+        "note": "String?",
         "taxExempt": "Boolean",
         "verifiedEmail": "Boolean",
         "createdAt": "Date",
-        "defaultAddress": "Address",
+        "defaultAddress": "Address?",
         "state": {"enum": ["ENABLED", "DISABLED", "INVITED", "DECLINED"]},
-        "emailMarketingConsent": "MarketingConsent",
+        "emailMarketingConsent": "MarketingConsent?",
     },
     "MarketingConsent": {
         "marketingState": {"enum": ["SUBSCRIBED", "NOT_SUBSCRIBED", "UNSUBSCRIBED", "PENDING"]}
@@ -57,34 +59,34 @@ TYPES = {
     },
     "ProductVariant": {
         "id": "ID",
-        "sku": "String",
+        "sku": "String?",
         "title": "String",
         "price": "Decimal",
-        "inventoryQuantity": "Integer",
+        "inventoryQuantity": "Integer?",
     },
     "LineItem": {
         "title": "String",
         "quantity": "Integer",
-        "sku": "String",
-        "vendor": "String",
+        "sku": "String?",
+        "vendor": "String?",
         "originalUnitPriceSet": "MoneyBag",
-        "product": "Product",
-        "variant": "ProductVariant",
+        "product": "Product?",
+        "variant": "ProductVariant?",
     },
     "Order": {
         "id": "ID",
         "name": "String",
-        "email": "String",
+        "email": "String?",
         "createdAt": "Date",
-        "note": "String",
+        "note": "String?",
         "tags": "[String]",
         "discountCodes": "[String]",
-        "sourceName": "String",
+        "sourceName": "String?",
         "capturable": "Boolean",
         "totalPriceSet": "MoneyBag",
         "currentTotalPriceSet": "MoneyBag",
-        "subtotalPriceSet": "MoneyBag",
-        "totalDiscountsSet": "MoneyBag",
+        "subtotalPriceSet": "MoneyBag?",
+        "totalDiscountsSet": "MoneyBag?",
         "subtotalLineItemsQuantity": "Integer",
         "displayFinancialStatus": {
             "enum": [
@@ -96,7 +98,8 @@ TYPES = {
                 "REFUNDED",
                 "VOIDED",
                 "EXPIRED",
-            ]
+            ],
+            "nullable": True,
         },
         "displayFulfillmentStatus": {
             "enum": [
@@ -110,27 +113,32 @@ TYPES = {
         },
         "riskLevel": {"enum": ["LOW", "MEDIUM", "HIGH"]},
         "customAttributes": "[Attribute]",
-        "shippingAddress": "Address",
-        "customer": "Customer",
+        "shippingAddress": "Address?",
+        "customer": "Customer?",
         "lineItems": "[LineItem]",
     },
-    "Refund": {"id": "ID", "note": "String", "totalRefundedSet": "MoneyBag", "createdAt": "Date"},
+    "Refund": {
+        "id": "ID",
+        "note": "String?",
+        "totalRefundedSet": "MoneyBag",
+        "createdAt": "Date?",
+    },
     "Fulfillment": {
         "id": "ID",
-        "trackingCompany": "String",
+        "trackingCompany": "String?",
         "status": {"enum": ["SUCCESS", "CANCELLED", "ERROR", "FAILURE", "OPEN", "PENDING"]},
     },
     "DraftOrder": {
         "id": "ID",
         "name": "String",
-        "email": "String",
+        "email": "String?",
         "tags": "[String]",
         "totalPriceSet": "MoneyBag",
-        "customer": "Customer",
+        "customer": "Customer?",
     },
     "Collection": {"id": "ID", "title": "String", "handle": "String"},
     "Segment": {"id": "ID", "name": "String"},
-    "Abandonment": {"id": "ID", "abandonedCheckoutPayload": "AbandonedCheckout"},
+    "Abandonment": {"id": "ID", "abandonedCheckoutPayload": "AbandonedCheckout?"},
     "AbandonedCheckout": {"totalPriceSet": "MoneyBag", "lineItemsQuantity": "Integer"},
     "Shop": {"name": "String", "email": "String", "currencyCode": {"enum": CURRENCIES}},
 }
@@ -239,6 +247,9 @@ ID = {"type": "ID", "required": True, "hidden": True}
 
 
 def f(type_: str, required: bool = True, liquid: bool = False, **extra) -> dict:
+    """A config field; ``free=True`` marks wording the merchant's request leaves to the agent
+    (compared by presence, its content is for the judge), ``default`` the value Flow uses when an
+    optional field is left out."""
     return {"type": type_, "required": required, "liquid": liquid, **extra}
 
 
@@ -290,13 +301,13 @@ ACTIONS = {
         "Update customer note",
         "Sets the customer's note.",
         "customer",
-        {"customer_id": ID, "note": f("String", liquid=True)},
+        {"customer_id": ID, "note": f("String", liquid=True, free=True)},
     ),
     "update_order_note": (
         "Update order note",
         "Sets the order's note.",
         "order",
-        {"order_id": ID, "note": f("String", liquid=True)},
+        {"order_id": ID, "note": f("String", liquid=True, free=True)},
     ),
     "update_customer_metafield": (
         "Update customer metafield",
@@ -370,7 +381,7 @@ ACTIONS = {
             "reason": f("Enum", enum=["CUSTOMER", "FRAUD", "INVENTORY", "DECLINED", "OTHER"]),
             "refund": f("Boolean"),
             "restock": f("Boolean"),
-            "notify_customer": f("Boolean", required=False),
+            "notify_customer": f("Boolean", required=False, default="false"),
         },
     ),
     "capture_payment": (
@@ -401,7 +412,7 @@ ACTIONS = {
                     "OTHER",
                 ],
             ),
-            "note": f("String", required=False, liquid=True),
+            "note": f("String", required=False, liquid=True, free=True),
         },
     ),
     "release_fulfillment_order_hold": (
@@ -423,8 +434,8 @@ ACTIONS = {
         None,
         {
             "to": f("Email", liquid=True),
-            "subject": f("String", liquid=True),
-            "body": f("String", liquid=True),
+            "subject": f("String", liquid=True, free=True),
+            "body": f("String", liquid=True, free=True),
         },
     ),
     "send_http_request": (

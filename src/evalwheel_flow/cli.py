@@ -99,7 +99,7 @@ def run_cmd(
     if not isinstance(data, dict) or not {"trigger", "payload"} <= data.keys():
         _fail(f'{event}: (file): not an event: expected {{"trigger": ..., "payload": {{...}}}}')
     try:
-        ev = Event(trigger=data["trigger"], payload=data["payload"])
+        ev = Event(trigger=data["trigger"], payload=data["payload"], stock=data.get("stock") or {})
     except (TypeError, ValueError) as exc:
         _fail(f"{event}: (file): not an event: {exc}")
     result = execute(workflow, ev)

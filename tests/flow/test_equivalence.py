@@ -127,7 +127,8 @@ def test_cli_equiv_json_shape(tmp_path):
     assert diff.exit_code == 1
     assert set(out) == {"equivalent", "events_checked", "counterexample", "limit"}
     assert out["limit"] is None
-    assert set(out["counterexample"]) == {"event", "a", "b"}
+    assert set(out["counterexample"]) == {"event", "a", "b", "diff"}
+    assert out["counterexample"]["diff"]  # the part of the end state that differs
 
 
 def test_structural_similarity_explains_how_workflows_differ():

@@ -3,6 +3,10 @@
 Types in ``catalog.json`` are written compactly: a scalar name (``String``, ``Integer``, ``Decimal``,
 ``Boolean``, ``Date``, ``ID``), an object type name (``Order``), a list (``[LineItem]``), or an
 inline enum (``{"enum": [...]}``). ``FieldType`` is the parsed form.
+
+A field of an object type that the Admin API may return as null is written with a trailing ``?``
+(``"customer": "Customer?"``; an enum has ``"nullable": true``); every other field, every list and
+every trigger payload root is never null. The oracle reads this to know where nil is possible.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ class ConfigField(BaseModel):
     liquid: bool = False
     hidden: bool = False
     enum: list[str] | None = None
+    default: str | None = None  # what Flow uses when an optional field is left out
+    free: bool = False  # wording left to the agent: the oracle compares presence, the judge content
 
 
 class Task(BaseModel):
@@ -65,7 +71,13 @@ class PathError(LookupError):
 class Catalog:
     def __init__(self, data: dict[str, Any]) -> None:
         self.version: str = data["version"]
-        self.types: dict[str, dict[str, Any]] = data["types"]
+        self.types: dict[str, dict[str, Any]] = {}
+        self.nullable: dict[str, frozenset[str]] = {}
+        for name, fields in data["types"].items():
+            self.types[name] = {field: _strip_null(spec) for field, spec in fields.items()}
+            self.nullable[name] = frozenset(
+                field for field, spec in fields.items() if _is_nullable(spec)
+            )
         self.always_in_scope: dict[str, Any] = data["always_in_scope"]
         self.tasks: dict[str, Task] = {t["task_id"]: Task.model_validate(t) for t in data["tasks"]}
 
@@ -131,6 +143,24 @@ class Catalog:
             walked = f"{walked}.{part}"
         return current
 
+    def null_prefix(self, scope: dict[str, FieldType], path: str) -> str | None:
+        """The deepest part of a path that can be null (the path itself when its last field can),
+        or None when nothing along it can: only there may the oracle try nil, because the path is
+        nil exactly when that part is null."""
+        head, *rest = path.split(".")
+        if head not in scope:
+            raise PathError(f"{head!r} is not in scope here")
+        current, walked, found = scope[head], head, None
+        for part in rest:
+            fields = self.fields_of(current)
+            if part not in fields:
+                raise PathError(f"{walked} ({current}) has no field {part!r}")
+            walked = f"{walked}.{part}"
+            if part in self.nullable[current.name]:
+                found = walked
+            current = fields[part]
+        return found
+
     def data_paths(
         self, scope: dict[str, FieldType], prefix: str = "", depth: int = 4
     ) -> list[tuple[str, FieldType]]:
@@ -142,6 +172,18 @@ class Catalog:
             if type_.kind == "object" and depth > 0:
                 out.extend(self.data_paths(self.fields_of(type_), path + ".", depth - 1))
         return out
+
+
+def _is_nullable(spec: Any) -> bool:
+    if isinstance(spec, dict):
+        return bool(spec.get("nullable"))
+    return spec.endswith("?")
+
+
+def _strip_null(spec: Any) -> Any:
+    if isinstance(spec, dict):
+        return {"enum": spec["enum"]}
+    return spec.removesuffix("?")
 
 
 @cache

@@ -2,13 +2,15 @@
 
 ``sample_payload`` makes a realistic, deterministic payload for any trigger (every field filled,
 lists with two items, ids as ``gid://shopify/Type/N``), which tests and the equivalence checker then
-edit at the paths a condition reads.
+edit at the paths a condition reads. Past the depth asked for, lists are empty and objects that
+can be null are null; an object that cannot be null (an order's ``totalPriceSet.shopMoney``) is
+always there, as in the Admin API.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from evalwheel_flow.catalog.catalog import Catalog, FieldType, Task
@@ -20,9 +22,12 @@ WORDS = ["alpha", "summer", "vip", "Acme", "gift", "express", "north", "blue", "
 class Event:
     trigger: str  # a task id
     payload: dict[str, Any]
+    # the shop's other resources, by type ("Order": [...]): what a get-data step can find
+    stock: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def to_data(self) -> dict[str, Any]:
-        return {"trigger": self.trigger, "payload": self.payload}
+        data = {"trigger": self.trigger, "payload": self.payload}
+        return {**data, "stock": self.stock} if self.stock else data
 
 
 class _Sampler:
@@ -41,7 +46,7 @@ class _Sampler:
                 return self.rng.sample(WORDS, 2)
             return [self.value(type_.item, owner, name, depth - 1) for _ in range(2)]
         if type_.kind == "object":
-            if depth <= 0:
+            if depth <= 0 and (name in self.catalog.nullable.get(owner, ()) or depth < -8):
                 return None
             obj = {}
             for field, field_type in self.catalog.fields_of(type_).items():

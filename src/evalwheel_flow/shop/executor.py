@@ -3,8 +3,13 @@
 The walk starts at the trigger and follows links by port: a condition goes to ``true`` or
 ``false``; a for-each runs its ``loop_body`` once per item (at most 100, as Flow does) with the item
 in scope, then ``after``; data steps (get data, count, sum, segment lookup) put their outputs in
-scope for the steps after them; a wait is recorded, not slept. Action fields are rendered with
-Liquid against the event. Emails and HTTP requests go to the shop's outbox: captured, never sent.
+scope for the steps after them (a get-data query searches the event and the shop's stock, with one
+``field:value`` term: ``tag:X``, ``status:X``, ``financial_status:X``...); a wait is recorded with
+the state of the shop while it lasts, not slept. Config values are read by their
+catalog type as Flow reads them (``config_values.typed_config``: Booleans, numbers, defaults of
+optional fields), and action fields rendered with Liquid against the event. Emails and HTTP
+requests go to the shop's outbox: captured, never sent. Besides the end state, a run keeps the
+form of it the truth oracle compares (``ShopState.snapshot(compared=True)``).
 
 A workflow is untrusted, so a run is bounded: at most ``MAX_STEPS`` steps (paths through a graph of
 conditions can multiply), Liquid within its limits, and, when the caller passes a ``WorkBudget``
@@ -25,6 +30,7 @@ from evalwheel_flow.conditions import parse
 from evalwheel_flow.conditions.ast import Expr, Path
 from evalwheel_flow.conditions.evaluate import evaluate, lookup
 from evalwheel_flow.limits import STEP_WORK, WorkBudget, WorkLimitExceeded
+from evalwheel_flow.shop.config_values import compared, typed_config
 from evalwheel_flow.shop.events import Event
 from evalwheel_flow.shop.state import ShopState
 from evalwheel_flow.workflow import Step, Workflow
@@ -63,10 +69,12 @@ class Execution:
     effects: list[dict[str, Any]] = field(default_factory=list)
     snapshot: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    compared: dict[str, Any] = field(default_factory=dict)  # the snapshot as the oracle compares it
 
-    def behaviour(self) -> dict[str, Any]:
-        """What the truth oracle compares: the end state and the captured messages."""
-        return {"error": self.error, **self.snapshot}
+    def behaviour(self, verbatim: bool = False) -> dict[str, Any]:
+        """What the truth oracle compares: the end state and the captured messages, free fields
+        by presence and recipients as the shop reads them (``verbatim``: as written)."""
+        return {"error": self.error, **(self.snapshot if verbatim else self.compared)}
 
 
 def execute(
@@ -76,23 +84,36 @@ def execute(
     budget: WorkBudget | None = None,
 ) -> Execution:
     catalog = catalog or load_catalog()
-    shop = ShopState.from_payload(event.payload)
+    shop = ShopState.from_payload(event.payload, event.stock)
     triggers = workflow.triggers()
     if len(triggers) != 1 or triggers[0].task_id != event.trigger:
-        return Execution(fired=False, snapshot=shop.snapshot())
-    run = _Run(workflow, catalog, shop, budget)
+        return Execution(fired=False, snapshot=shop.snapshot(), compared=shop.snapshot(True))
+    run = _Run(workflow, catalog, shop, budget, event.stock)
+    error = None
     try:
         run.step(triggers[0], dict(event.payload))
     except ExecutionError as exc:
-        return Execution(fired=True, effects=run.effects, snapshot=shop.snapshot(), error=str(exc))
-    return Execution(fired=True, effects=run.effects, snapshot=shop.snapshot())
+        error = str(exc)
+    return Execution(
+        fired=True,
+        effects=run.effects,
+        snapshot=shop.snapshot(),
+        error=error,
+        compared=shop.snapshot(compared=True),
+    )
 
 
 class _Run:
     def __init__(
-        self, workflow: Workflow, catalog: Catalog, shop: ShopState, budget: WorkBudget | None
+        self,
+        workflow: Workflow,
+        catalog: Catalog,
+        shop: ShopState,
+        budget: WorkBudget | None,
+        stock: dict[str, list[dict[str, Any]]],
     ) -> None:
         self.workflow = workflow
+        self.stock = stock
         self.budget = budget
         self.catalog = catalog
         self.shop = shop
@@ -119,10 +140,15 @@ class _Run:
                 raise ExecutionError(f"{step.step_id}: {exc}") from None
             return self.follow(step, "true" if result else "false", env)
         if step.task_type == "WAIT":
-            self.effects.append(
-                {"action": "wait", "minutes": int(config.get("duration_minutes") or 0)}
+            task = self.catalog.task(step.task_id)
+            minutes = (typed_config(task, config) if task else config).get("duration_minutes")
+            wait = {"action": "wait", "minutes": minutes or 0}
+            self.effects.append(wait)
+            # what the shop looks like while the wait lasts (a hold and its reason) is behaviour too
+            self.shop.send(
+                {**wait, "state": self.shop.snapshot()["resources"]},
+                {**wait, "state": self.shop.snapshot(compared=True)["resources"]},
             )
-            self.shop.send({"action": "wait", "minutes": int(config.get("duration_minutes") or 0)})
             return self.follow(step, "output", env)
         if step.task_type == "FOREACH":
             items = lookup(env, Path(tuple(config.get("list", "").split("."))))
@@ -163,7 +189,11 @@ class _Run:
         if task is None:
             raise ExecutionError(f"{step.step_id}: unknown task {step.task_id}")
         handle = task.handle
-        values = {k: v for k, v in config.items() if k not in ID_FIELDS.values()}
+        values = {
+            k: v
+            for k, v in typed_config(task, config).items()
+            if k not in ID_FIELDS.values() and v is not None
+        }
         shop = self.shop
         if handle in ("get_order_data", "get_customer_data", "get_product_data"):
             output = next(iter(task.outputs))
@@ -173,7 +203,7 @@ class _Run:
                 "get_product_data": "Product",
             }[handle]
             query = self.render(values.get("query", ""), env).strip().lower()
-            found = _find(env, kind, query)[:FOREACH_LIMIT]
+            found = _find([env, self.stock.get(kind, [])], kind, query)[:FOREACH_LIMIT]
             return {**env, output: found}
         if handle == "count":
             items = lookup(env, Path(tuple(values.get("list", "").split("."))))
@@ -208,7 +238,7 @@ class _Run:
             effect.update(target=target, tags=sorted(tags))
         elif handle in ("update_customer_note", "update_order_note"):
             note = self.render(values.get("note", ""), env)
-            shop.set(target, "note", note)
+            shop.set(target, "note", note, compared(task.config_fields.get("note"), note))
             effect.update(target=target, note=note)
         elif handle.endswith("_metafield"):
             value = self.render(values.get("value", ""), env)
@@ -223,17 +253,14 @@ class _Run:
                 target=target, key=f"{values.get('namespace')}.{values.get('key')}", value=value
             )
         elif handle == "cancel_order":
+            options = {
+                k: values[k]
+                for k in ("reason", "refund", "restock", "notify_customer")
+                if k in values
+            }
             shop.set(target, "cancelled", True)
-            shop.set(
-                target,
-                "cancel_reason",
-                {
-                    k: values.get(k)
-                    for k in ("reason", "refund", "restock", "notify_customer")
-                    if values.get(k)
-                },
-            )
-            effect.update(target=target, reason=values.get("reason"))
+            shop.set(target, "cancel_reason", options)
+            effect.update(target=target, **options)
         elif handle == "capture_payment":
             shop.set(target, "captured", True)
             effect.update(target=target)
@@ -241,9 +268,21 @@ class _Run:
             shop.set(target, "paid", True)
             effect.update(target=target)
         elif handle == "hold_fulfillment_order":
-            shop.set(target, "fulfillment_hold", values.get("reason") or True)
-            effect.update(target=target, reason=values.get("reason"))
+            hold = {
+                "reason": values.get("reason"),
+                "note": self.render(values.get("note", ""), env),
+            }
+            note_field = task.config_fields.get("note")
+            shop.set(
+                target,
+                "fulfillment_hold",
+                hold,
+                {**hold, "note": compared(note_field, hold["note"])},
+            )
+            effect.update(target=target, **hold)
         elif handle == "release_fulfillment_order_hold":
+            if not shop.resource(target).get("fulfillment_hold"):
+                raise ExecutionError(f"{target} has no fulfillment hold to release")
             shop.set(target, "fulfillment_hold", None)
             effect.update(target=target)
         elif handle in ("archive_order", "unarchive_order"):
@@ -267,9 +306,15 @@ class _Run:
         elif handle in ("send_internal_email", "send_http_request", "send_admin_api_request"):
             message = {
                 "action": handle,
-                **{k: self.render(v, env) for k, v in sorted(values.items())},
+                **{
+                    k: self.render(v, env) if isinstance(v, str) else v
+                    for k, v in sorted(values.items())
+                },
             }
-            shop.send(message)
+            shop.send(
+                message,
+                {k: compared(task.config_fields.get(k), v) for k, v in message.items()},
+            )
             effect.update(message)
         else:
             raise ExecutionError(f"{step.step_id}: the simulator cannot run {handle}")
@@ -277,8 +322,38 @@ class _Run:
         return env
 
 
-def _find(env: dict[str, Any], kind: str, query: str) -> list[dict[str, Any]]:
-    """Resources of a kind in the event, filtered by a ``tag:X`` query (or all for an empty one)."""
+QUERY_FIELDS = {
+    "tag": "tags",
+    "status": "status",
+    "financial_status": "displayFinancialStatus",
+    "fulfillment_status": "displayFulfillmentStatus",
+    "product_type": "productType",
+    "vendor": "vendor",
+    "email": "email",
+}
+
+
+def query_term(query: str) -> tuple[str, str] | None:
+    """The resource field and value of a one-term search query (``tag:vip`` → ("tags", "vip")),
+    or None for a query the simulator does not filter on (every resource of the kind matches)."""
+    name, colon, value = query.strip().partition(":")
+    if not colon or name.strip().lower() not in QUERY_FIELDS:
+        return None
+    return QUERY_FIELDS[name.strip().lower()], value.strip().strip("'\"").lower()
+
+
+def matches(resource: dict[str, Any], term: tuple[str, str]) -> bool:
+    """Whether a resource matches a query term: a tag it carries, or a field equal to the value
+    (case-insensitively)."""
+    name, value = term
+    actual = resource.get(name)
+    if isinstance(actual, list):
+        return value in {str(t).lower() for t in actual}
+    return actual is not None and str(actual).lower() == value
+
+
+def _find(where: Any, kind: str, query: str) -> list[dict[str, Any]]:
+    """Resources of a kind in the event and the stock, filtered by a one-term query."""
     found: dict[str, dict[str, Any]] = {}
 
     def walk(value: Any) -> None:
@@ -292,9 +367,6 @@ def _find(env: dict[str, Any], kind: str, query: str) -> list[dict[str, Any]]:
             for child in value:
                 walk(child)
 
-    walk(env)
-    items = list(found.values())
-    if query.startswith("tag:"):
-        tag = query[4:].strip().strip("'\"")
-        items = [i for i in items if tag in {t.lower() for t in i.get("tags") or []}]
-    return items
+    walk(where)
+    term = query_term(query)
+    return [item for item in found.values() if term is None or matches(item, term)]
