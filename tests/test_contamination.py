@@ -314,3 +314,152 @@ def test_flow_hooks_give_signatures_and_the_bank():
     assert workflows and all(APP.signature(e) for e in workflows)
     assert APP.signature(Example(id="x", input="hi", reference={"not": "a workflow"})) is None
     assert APP.signature(Example(id="y", input="hi")) is None
+
+
+def test_words_of_unspaced_scripts_and_unicode_forms():
+    # Japanese has no spaces: a whole request was one "word", so a near copy scored 0.
+    a = Example(id="ja", input="注文が300ドルを超えたら顧客にゴールドのタグを付ける")
+    b = Example(id="jb", input="注文が500ドルを超えたら顧客にゴールドのタグを付ける")
+    match = nearest_matches([a], [b])[0]
+    assert {"ngram", "minhash"} <= set(match.methods) and match.b_id == "jb"
+    composed = Example(id="c", input="Tag the café orders over 300")
+    decomposed = Example(id="d", input="Tag the cafe\u0301 orders over ３００")
+    assert nearest_matches([composed], [decomposed])[0].jaccard == 1.0
+
+
+def test_chat_inputs_compare_the_conversation_not_roles_or_the_system_prompt():
+    prompt = "You are a helpful assistant for a Shopify store. Answer briefly and politely."
+
+    def chat(key: str, text: str) -> Example:
+        messages = [{"role": "system", "content": prompt}, {"role": "user", "content": text}]
+        return Example(id=key, input=messages)
+
+    a = [chat("a1", "Refund order 1001"), chat("a2", "Publish the Acme products now")]
+    parts = [{"type": "text", "text": "Please refund order 1001"}]
+    b = [
+        chat("b1", "What are your opening hours?"),
+        Example(id="b2", input={"messages": [{"role": "user", "content": parts}]}),
+    ]
+    matches = {m.a_id: m for m in nearest_matches(a, b)}
+    assert matches["a2"].methods == [] and matches["a2"].jaccard == 0.0
+    assert matches["a1"].b_id == "b2" and matches["a1"].jaccard == pytest.approx(3 / 4)
+    assert matches["a1"].a_text == "Refund order 1001"
+
+
+def test_a_set_against_itself_compares_each_item_with_the_others():
+    items = [*learnt(), Example(id="dup", input=LEARNT[0][1], metadata={"shape": "other"})]
+    report = find_contamination(items, items, signature=shape_of, exclude_self=True)
+    assert report.self_excluded
+    flagged = {m.a_id: m for m in report.examples if m.contaminated}
+    assert set(flagged) == {"l1", "dup"}  # the duplicate pair, each found via the other
+    assert flagged["l1"].b_id == "dup" and flagged["dup"].b_id == "l1"
+    assert report.shared_signatures == 0  # every signature is only on the item itself
+    assert find_contamination(items, items).rate == 1.0  # without: each item finds itself
+    # The Python API and the CLI recognise one collection, whichever way it is named.
+    api = ew.contamination(items, [i.model_dump() for i in items])
+    assert api.self_excluded and api.contaminated == 2
+
+
+def test_a_copy_under_the_same_ids_is_still_contamination():
+    copied = [e.model_copy() for e in learnt()[:2]]
+    report = ew.contamination(copied, learnt())  # another collection: its items count
+    assert not report.self_excluded and report.rate == 1.0
+
+
+def _brute_force(a: list[Example], b: list[Example], s: ContaminationSettings, own: bool):
+    for x in a:
+        wa, ga = set(words(str(x.input))), ngrams(words(str(x.input)), s.ngram)
+        best_j, best_c, at_j, at_c, at_s = 0.0, 0.0, None, None, None
+        for y in b:
+            if own and y.id == x.id:
+                continue
+            wb, gb = set(words(str(y.input))), ngrams(words(str(y.input)), s.ngram)
+            j = len(wa & wb) / len(wa | wb) if wa | wb else 0.0
+            c = len(ga & gb) / len(ga) if ga else 0.0
+            if wa & wb and (at_j is None or j > best_j):
+                best_j, at_j = j, y.id
+            if ga & gb and (at_c is None or c > best_c):
+                best_c, at_c = c, y.id
+            if at_s is None and shape_of(x) == shape_of(y):
+                at_s = y.id
+        yield best_j, at_j, best_c, at_c, at_s
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_scores_equal_a_brute_force_reference_on_random_data(seed: int):
+    import random
+
+    rng = random.Random(seed)
+    vocabulary = [f"w{i}" for i in range(rng.randint(2, 12))]
+
+    def items(n: int) -> list[Example]:
+        return [
+            Example(
+                id=f"x{i}",
+                input=" ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 10))) or "-",
+                metadata={"shape": str(rng.randint(0, 3))},
+            )
+            for i in range(n)
+        ]
+
+    b = items(rng.randint(1, 14))
+    own = seed % 2 == 0
+    a = [e for e in b if rng.random() < 0.6] if own else items(rng.randint(1, 14))
+    s = ContaminationSettings(
+        ngram=rng.randint(1, 3),
+        containment=rng.choice([0.2, 0.5, 1.0]),
+        jaccard=rng.choice([0.2, 0.6, 1.0]),
+    )
+    got = nearest_matches(a, b, s, shape_of, exclude_self=own)
+    for match, (best_j, at_j, best_c, at_c, at_s) in zip(
+        got, _brute_force(a, b, s, own), strict=True
+    ):
+        assert (match.jaccard, match.jaccard_b_id) == (pytest.approx(best_j), at_j)
+        assert (match.containment, match.containment_b_id) == (pytest.approx(best_c), at_c)
+        assert match.signature_b_id == at_s
+        assert ("minhash" in match.methods) == (at_j is not None and best_j >= s.jaccard)
+        assert ("ngram" in match.methods) == (at_c is not None and best_c >= s.containment)
+    lsh = nearest_matches(a, b, s.model_copy(update={"exact_pairs": 0}), exclude_self=own)
+    for match, exact in zip(lsh, got, strict=True):
+        assert match.jaccard <= exact.jaccard + 1e-12  # candidates only: never more than exact
+        assert match.jaccard_b_id is None or match.jaccard_b_id != (match.a_id if own else None)
+
+
+def test_cli_refs_that_look_alike_and_bad_lines(sqlite_project: Project, tmp_path: Path):
+    rows = [
+        {"id": f"r{i}", "input": f"Tag orders over {i} dollars as big spender"} for i in range(8)
+    ]
+    write_jsonl(tmp_path / "d.jsonl", rows)
+    imported = cli("dataset", "import", tmp_path / "d.jsonl", "-n", "d.jsonl", "-k", "benchmark")
+    assert imported.exit_code == 0
+    # A dataset named like a file, with no such file here: the dataset.
+    named = cli("dataset", "contamination", "d.jsonl", "d.jsonl", "--json")
+    assert named.exit_code == 0, named.stderr
+    data = json.loads(named.stdout)
+    assert data["a"].startswith("d.jsonl@") and data["self_excluded"] is True
+    assert data["contaminated"] == 8  # each row is a template of the others: a real overlap
+    # Both a file and a dataset: refused, with both ways out.
+    write_jsonl(sqlite_project.root / "d.jsonl", rows)
+    both = cli("dataset", "contamination", "d.jsonl", "d.jsonl@latest")
+    lines = both.stderr.strip().splitlines()
+    assert both.exit_code == 2 and len(lines) == 1
+    assert "./d.jsonl" in lines[0] and "d.jsonl@latest" in lines[0]
+    assert cli("dataset", "contamination", "./d.jsonl", "d.jsonl@latest:test").exit_code == 0
+    wrong_split = cli("dataset", "contamination", "d.jsonl@latest:tset", "./d.jsonl")
+    assert wrong_split.exit_code == 2 and "split 'tset'" in wrong_split.stderr
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "input": "fine"}\n{"id": "y", "input": null}\n')
+    result = cli("dataset", "contamination", "./d.jsonl", bad)
+    line = result.stderr.strip()
+    assert result.exit_code == 2 and len(line.splitlines()) == 1
+    assert f"{bad}:2: input:" in line and line.count(str(bad)) == 1
+
+
+def test_threshold_edges_and_json_with_unicode(sqlite_project: Project, tmp_path: Path):
+    a = write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "input": "Étiqueter «VIP» 注文 <b>"}])
+    b = write_jsonl(tmp_path / "b.jsonl", [{"id": "b", "input": "étiqueter VIP 注文 b"}])
+    one = json.loads(cli("dataset", "contamination", a, b, "--threshold", "1", "--json").stdout)
+    assert one["contaminated"] == 1 and one["examples"][0]["a_text"] == "Étiqueter «VIP» 注文 <b>"
+    assert cli("dataset", "contamination", a, b, "--threshold", "0").exit_code == 2
+    zero = cli("dataset", "contamination", a, b, "--max-rate", "0")
+    assert zero.exit_code == 1

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 import evalwheel as ew
 from evalwheel.apps.interface import AppOutput, CheckResult
 from evalwheel.core.example import Example
-from evalwheel.datasets.splits import SplitPolicy, assign_split, split_report
+from evalwheel.datasets.splits import SplitPolicy, assign_split, group_of, split_report
 from evalwheel.project import Project
 from evalwheel.store.runs import RunRepository
 from tests.helpers import cli, cli_json, write_jsonl
@@ -249,3 +249,17 @@ def test_a_bad_group_by_in_the_config_names_its_line(sqlite_project: Project):
     result = cli("dataset", "list")
     assert result.exit_code == 2
     assert "datasets.splits.group_by" in result.stderr and "prefix" in result.stderr
+
+
+def test_a_blank_group_key_is_no_group():
+    # One "" group would put every item without a real key into a single split, all together.
+    blank = [
+        Example(id=f"b{i}", input="x", metadata={"template": " " if i % 2 else ""})
+        for i in range(60)
+    ]
+    policy = SplitPolicy(seed=1, group_by="template")
+    assert all(group_of(e, policy.group_by) is None for e in blank)
+    assert len({assign_split(e, policy) for e in blank}) == 3
+    report = split_report(blank, policy)
+    assert report.groups == 0 and report.ungrouped_items == 60
+    assert group_of(Example(id="s", input="x"), "signature", lambda e: "") is None

@@ -9,6 +9,11 @@ Sources are written the same way in Python and on the command line:
   kind ``benchmark``; a ``request``/``prompt``… column stands for ``input`` when there is none;
 - ``system:NAME``: what the configured system learnt from (its few-shot bank, its training set),
   as its application's ``learned_from`` hook says.
+
+A name that is both a file and a stored dataset is refused as ambiguous rather than guessed
+(``./NAME`` is the file, ``NAME@latest`` the dataset). When both sources are one collection (the
+same items, whichever way they were named; A may be a split of it), an item is not compared with
+itself.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from evalwheel.api.datasets import resolve_version, split_policy, split_signatur
 from evalwheel.api.projects import ProjectLike, open_project
 from evalwheel.apps.hooks import learned_from, signature_of
 from evalwheel.apps.interface import load_apps
+from evalwheel.core.dataset import is_valid_name
 from evalwheel.core.example import Example
 from evalwheel.datasets.contamination import (
     ContaminationReport,
@@ -39,6 +45,7 @@ from evalwheel.project import Project
 from evalwheel.store.datasets import DatasetRepository
 
 SYSTEM_PREFIX = "system:"
+_DATA_SUFFIXES = (".jsonl", ".json", ".ndjson", ".csv", ".tsv", ".parquet", ".pq")
 SourceLike = str | os.PathLike[str] | Sequence[Example | Mapping[str, Any]]
 
 
@@ -49,6 +56,12 @@ class Source:
     label: str
     examples: list[Example]
     app: Any = None
+    collection: frozenset[tuple[str, str]] = frozenset()
+    """(id, content hash) of every item of the whole source before a split was taken."""
+
+
+def _collection(items: Sequence[Example]) -> frozenset[tuple[str, str]]:
+    return frozenset((e.id, e.hash) for e in items)
 
 
 def contamination(
@@ -94,6 +107,7 @@ def contamination(
         b_label=source_b.label,
         examples=examples,
         max_rate=max_rate,
+        exclude_self=bool(source_a.collection) and source_a.collection == source_b.collection,
     )
 
 
@@ -132,16 +146,38 @@ def load_source(source: SourceLike, opener: _ProjectOpener | ProjectLike = None)
     if isinstance(source, os.PathLike):
         return _file(Path(source), None, str(source), opener)
     if not isinstance(source, str):
-        return Source("<examples>", [_example(item, n) for n, item in enumerate(source, 1)])
+        items = [_example(item, n) for n, item in enumerate(source, 1)]
+        return Source("<examples>", items, collection=_collection(items))
     if source.startswith(SYSTEM_PREFIX):
         return _system(source, opener)
-    if Path(source).is_file():
-        return _file(Path(source), None, source, opener)
     base, sep, split = source.rpartition(":")
     has_split = bool(sep) and split in SPLITS and bool(base)
-    if has_split and Path(base).is_file():
-        return _file(Path(base), split, source, opener)
-    return _dataset(base if has_split else source, split if has_split else None, source, opener)
+    if Path(source).is_file():
+        ref, split_name = source, None
+    elif has_split and Path(base).is_file():
+        ref, split_name = base, split
+    else:
+        return _dataset(base if has_split else source, split if has_split else None, source, opener)
+    if _stored(ref, opener):
+        raise InputError(
+            f"{source}: both a file and a stored dataset; write ./{source} for the file or "
+            f"{ref}@latest{source[len(ref) :]} for the dataset"
+        )
+    return _file(Path(ref), split_name, source, opener)
+
+
+def _stored(name: str, opener: _ProjectOpener) -> bool:
+    """Whether ``name`` is also a dataset of the project (False without a project)."""
+    if not is_valid_name(name):
+        return False
+    project = opener.optional()
+    if project is None:
+        return False
+    store = project.open_store()
+    try:
+        return bool(DatasetRepository(store).list_versions(name))
+    finally:
+        store.close()
 
 
 def _example(item: Example | Mapping[str, Any], number: int) -> Example:
@@ -169,36 +205,38 @@ def _system(source: str, opener: _ProjectOpener) -> Source:
             f"{source}: application {resolved.system.app!r} does not say what the system learnt "
             "from (it has no learned_from hook)"
         )
-    return Source(f"{source} (what it learnt from)", learned, resolved.app)
+    label = f"{source} (what it learnt from)"
+    return Source(label, learned, resolved.app, collection=_collection(learned))
 
 
 def _dataset(ref: str, split: str | None, source: str, opener: _ProjectOpener) -> Source:
-    looks_like_path = any(ch in ref for ch in "/\\") or Path(ref).suffix.lower() in (
-        ".jsonl",
-        ".json",
-        ".ndjson",
-        ".csv",
-        ".tsv",
-        ".parquet",
-        ".pq",
-    )
-    if looks_like_path:
+    name = ref.partition("@")[0]
+    looks_like_path = Path(ref).suffix.lower() in _DATA_SUFFIXES
+    if not is_valid_name(name) and (looks_like_path or any(ch in ref for ch in "/\\")):
         raise NotFoundError(f"{source}: no such file")
-    project = opener.get(source)
+    if ":" in ref and not is_valid_name(ref):
+        wanted = ref.rpartition(":")[2]
+        raise InputError(
+            f"{source}: split {wanted!r} is not one of {', '.join(SPLITS)} (and no such file)"
+        )
+    project = opener.optional() if looks_like_path else opener.get(source)
+    if project is None:
+        raise NotFoundError(f"{source}: no such file")
     store = project.open_store()
     try:
         repo = DatasetRepository(store)
         try:
             version = resolve_version(repo, ref)
         except NotFoundError as exc:
-            raise NotFoundError(f"{source}: {exc} (nor a file of that name)") from None
+            why = "no such file, nor a dataset" if looks_like_path else f"{exc}, nor a file"
+            raise NotFoundError(f"{source}: {why} of that name") from None
         except InputError as exc:
             raise InputError(f"{source}: {exc.detail}") from None
         items = list(repo.iter_examples(version.version_id))
     finally:
         store.close()
     label = version.ref + (f":{split}" if split else "")
-    return Source(label, _in_split(items, split, opener))
+    return Source(label, _in_split(items, split, opener), collection=_collection(items))
 
 
 def _in_split(items: list[Example], split: str | None, opener: _ProjectOpener) -> list[Example]:
@@ -216,12 +254,14 @@ def _file(path: Path, split: str | None, source: str, opener: _ProjectOpener) ->
     except ImportFailed as exc:
         lines = exc.lines()
         more = f" (and {len(lines) - 1} more problems)" if len(lines) > 1 else ""
-        raise InputError(f"{source}: {lines[0] if lines else 'unreadable'}{more}") from None
+        first = lines[0] if lines else f"{source}: unreadable"
+        where = "" if first.startswith(str(path)) else f"{source}: "  # the line names the file
+        raise InputError(f"{where}{first}{more}") from None
     except (FileNotFoundError, ValueError) as exc:
         raise InputError(f"{source}: {exc}") from None
     items = [Example.model_validate_json(p.payload) for p in prepared]
     label = str(path) + (f":{split}" if split else "")
-    return Source(label, _in_split(items, split, opener))
+    return Source(label, _in_split(items, split, opener), collection=_collection(items))
 
 
 def _input_column(path: Path) -> dict[str, str]:

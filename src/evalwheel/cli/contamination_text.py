@@ -33,6 +33,10 @@ def contamination_lines(report: ContaminationReport) -> list[str]:
         f"contaminated  {_share(report.contaminated, report.n_a)}  (any method)",
         *(_method_line(m, report) for m in report.methods),
     ]
+    if report.self_excluded:
+        lines.insert(2, "A and B are one collection: each item is compared with the others only")
+    if report.n_a == 0:
+        lines.insert(2, "A has no items: nothing to check")
     if any(m.method == "signature" for m in report.methods):
         lines.append(
             f"signatures    A {report.signatures_a} distinct, B {report.signatures_b} distinct, "

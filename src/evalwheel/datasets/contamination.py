@@ -19,8 +19,16 @@ when any of them clears its threshold:
   workflow's skeleton with literals masked), matched exactly. It catches the same template with
   other values however differently the request is worded.
 
-Words are ``\\w+`` runs of the casefolded text (an input that is not text contributes its string
-values). Up to ``exact_pairs`` pairs (|A| × |B|, four million by default: a benchmark against a
+Words are ``\\w+`` runs of the NFKC-normalised, casefolded text, except that every Han, kana or
+Thai character is a word of its own (those scripts do not put spaces between words, so a whole
+sentence would otherwise be one "word"). An input that is not text contributes its string values;
+a chat conversation (a list of ``{"role", "content"}`` messages, bare or under a key)
+contributes the content of its messages other than the system prompt, which is usually the same
+for every item and would make every pair look alike.
+
+When A and B are one collection (``exclude_self``: the same set, or a split of it), an item is not
+compared with the B item of the same id — itself — so the report counts near-duplicates among the
+*other* items, which is what "does my test split overlap the rest" asks. Up to ``exact_pairs`` pairs (|A| × |B|, four million by default: a benchmark against a
 bank) every pair's Jaccard is computed exactly, through the same kind of sparse product, and LSH is
 not needed. Beyond, the nearest-neighbour Jaccard of an item is the best exact Jaccard among the
 pairs the indexes propose (LSH candidates, the best n-gram match); an item with none scores 0, so
@@ -32,10 +40,11 @@ from __future__ import annotations
 
 import re
 import statistics
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import Literal, TypeVar
+from typing import Literal, TypeGuard, TypeVar
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -49,7 +58,9 @@ from evalwheel.datasets.splits import SignatureFn
 Method = Literal["ngram", "minhash", "signature"]
 METHODS: tuple[Method, ...] = ("ngram", "minhash", "signature")
 TEXT_CHARS = 300
-_WORD = re.compile(r"\w+")
+_UNSPACED = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"[{_UNSPACED}]|[^\W{_UNSPACED}]+")
+_SYSTEM_ROLES = frozenset({"system", "developer"})
 _CHUNK = 2048
 _PAIR_CHUNK = 200_000
 _PRESENT = 1.0  # added to stored scores so a Jaccard of 0 is still a stored (found) pair
@@ -117,7 +128,9 @@ class ContaminationReport(BaseModel):
     rate: float | None = Field(description="contaminated / n_a (None when A is empty)")
     signatures_a: int = Field(description="distinct signatures among A's items")
     signatures_b: int = Field(description="distinct signatures among B's items")
-    shared_signatures: int = Field(description="signatures found in both")
+    shared_signatures: int = Field(
+        description="signatures found in both (with ``self_excluded``, on two different items)"
+    )
     median_nearest_jaccard: float | None = Field(
         description="median over A of the best Jaccard with a B item"
     )
@@ -125,6 +138,10 @@ class ContaminationReport(BaseModel):
         description="every pair was scored, so the median is exact (else it is a lower bound)"
     )
     examples: list[ItemMatch] = Field(description="the most contaminated items of A first")
+    self_excluded: bool = Field(
+        default=False,
+        description="A and B are one collection: no item was compared with itself (same id)",
+    )
     max_rate: float | None = None
     passed: bool | None = Field(default=None, description="rate <= max_rate (None: no max)")
 
@@ -133,18 +150,34 @@ class ContaminationReport(BaseModel):
 
 
 def text_of(value: object) -> str:
-    """The text an item's input stands for: itself, or its string values in order."""
+    """The text an item's input stands for: itself, a chat conversation's messages but the system
+    prompt, or its string values in order."""
     if isinstance(value, str):
         return value
+    if _is_chat(value):
+        return " ".join(
+            text_of(m.get("content")) for m in value if m.get("role") not in _SYSTEM_ROLES
+        )
     if isinstance(value, dict):
+        if value.get("type") == "text" and isinstance(value.get("text"), str):
+            return value["text"]  # a content part of a chat message
         return " ".join(text_of(v) for v in value.values())
     if isinstance(value, list):
         return " ".join(text_of(v) for v in value)
     return "" if value is None else str(value)
 
 
+def _is_chat(value: object) -> TypeGuard[list[dict[str, object]]]:
+    """A chat conversation: a non-empty list of objects that all have a text ``role``."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(m, dict) and isinstance(m.get("role"), str) for m in value)
+    )
+
+
 def words(text: str) -> list[str]:
-    return _WORD.findall(text.casefold())
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
 def ngrams(tokens: list[str], n: int) -> set[tuple[str, ...]]:
@@ -197,8 +230,16 @@ def _row_best(matrix: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     return best, where
 
 
+def _without_self(matrix: sparse.csr_matrix, own: np.ndarray) -> sparse.csr_matrix:
+    """``matrix`` (A rows × B columns) without each row's own column (``own``: -1 for none)."""
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    matrix.data[matrix.indices == own[rows]] = 0
+    matrix.eliminate_zeros()
+    return matrix
+
+
 def _best_containment(
-    grams_a: list[set[tuple[str, ...]]], grams_b: list[set[tuple[str, ...]]]
+    grams_a: list[set[tuple[str, ...]]], grams_b: list[set[tuple[str, ...]]], own: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per A item, the best containment in B and the B index (-1: no shared n-gram), through an
     inverted index: the sparse product counts shared n-grams of the pairs that have any."""
@@ -209,7 +250,8 @@ def _best_containment(
     for start in range(0, len(grams_a), _CHUNK):
         stop = min(len(grams_a), start + _CHUNK)
         chunk = _incidence(grams_a[start:stop], vocabulary, grow=False)
-        shared, columns = _row_best((chunk @ b_t).tocsr())
+        product = _without_self((chunk @ b_t).tocsr(), own[start:stop])
+        shared, columns = _row_best(product)
         best[start:stop] = shared / sizes[start:stop]
         where[start:stop] = columns
     return best, where
@@ -276,7 +318,7 @@ def _side(
 
 
 def _all_pairs_jaccard(
-    sets_a: list[set[str]], sets_b: list[set[str]]
+    sets_a: list[set[str]], sets_b: list[set[str]], own: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per A item, the best exact Jaccard over every B item and its index (-1: no shared word)."""
     vocabulary: dict[str, int] = {}
@@ -287,6 +329,7 @@ def _all_pairs_jaccard(
     for start in range(0, len(sets_a), _CHUNK):
         stop = min(len(sets_a), start + _CHUNK)
         shared = (_incidence(sets_a[start:stop], vocabulary, grow=False) @ b_t).tocsr()
+        shared = _without_self(shared, own[start:stop])
         rows = np.repeat(np.arange(stop - start), np.diff(shared.indptr))
         union = size_a[start:stop][rows] + size_b[shared.indices] - shared.data
         shared.data = shared.data / np.maximum(union, 1)
@@ -294,20 +337,35 @@ def _all_pairs_jaccard(
     return best, where
 
 
-def _nearest(a: _Side, b: _Side, settings: ContaminationSettings) -> list[ItemMatch]:
-    best_c, where_c = _best_containment(a.grams, b.grams)
+def _own_rows(a: _Side, b: _Side, exclude_self: bool) -> np.ndarray:
+    """Per A item, the index of the B item of the same id (-1: none, or not excluding self)."""
+    own = np.full(len(a.examples), -1, dtype=np.int64)
+    if exclude_self:
+        index_of = {e.id: j for j, e in enumerate(b.examples)}
+        for i, example in enumerate(a.examples):
+            own[i] = index_of.get(example.id, -1)
+    return own
+
+
+def _nearest(
+    a: _Side, b: _Side, settings: ContaminationSettings, exclude_self: bool = False
+) -> list[ItemMatch]:
+    own = _own_rows(a, b, exclude_self)
+    best_c, where_c = _best_containment(a.grams, b.grams, own)
     if len(a.examples) * len(b.examples) <= settings.exact_pairs:
-        best_j, where_j = _all_pairs_jaccard(a.word_sets, b.word_sets)
+        best_j, where_j = _all_pairs_jaccard(a.word_sets, b.word_sets, own)
     else:
-        best_j, where_j = _lsh_jaccard(a, b, settings, where_c)
-    first_of: dict[str, int] = {}
+        best_j, where_j = _lsh_jaccard(a, b, settings, where_c, own)
+    # The first two B items of each signature: one of them is not the A item itself.
+    first_of: dict[str, list[int]] = {}
     for index, value in enumerate(b.signatures):
-        if value is not None:
-            first_of.setdefault(value, index)
+        if value is not None and len(first_of.setdefault(value, [])) < 2:
+            first_of[value].append(index)
     matches = []
     for i, example in enumerate(a.examples):
         sig = a.signatures[i]
-        sig_j = first_of.get(sig, -1) if sig is not None else -1
+        others = [j for j in first_of.get(sig, []) if j != own[i]] if sig is not None else []
+        sig_j = others[0] if others else -1
         c_j, j_j = int(where_c[i]), int(where_j[i])
         methods: list[Method] = []
         if c_j >= 0 and best_c[i] >= settings.containment:
@@ -336,7 +394,7 @@ def _nearest(a: _Side, b: _Side, settings: ContaminationSettings) -> list[ItemMa
 
 
 def _lsh_jaccard(
-    a: _Side, b: _Side, settings: ContaminationSettings, where_c: np.ndarray
+    a: _Side, b: _Side, settings: ContaminationSettings, where_c: np.ndarray, own: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per A item, the best exact Jaccard among its LSH candidates and its best n-gram match."""
     candidates = _lsh_candidates(a.word_sets, b.word_sets, settings)
@@ -354,6 +412,8 @@ def _lsh_jaccard(
     keys = np.sort(pairs_a * width + pairs_b)
     keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if len(keys) else keys
     pairs_a, pairs_b = keys // width, keys % width
+    other = pairs_b != own[pairs_a]
+    pairs_a, pairs_b = pairs_a[other], pairs_b[other]
     return _best_jaccard(a.word_sets, b.word_sets, pairs_a, pairs_b)
 
 
@@ -390,6 +450,7 @@ def _report(
     examples: int,
     max_rate: float | None,
     with_signature: bool,
+    exclude_self: bool,
 ) -> ContaminationReport:
     n_a = len(matches)
 
@@ -418,6 +479,14 @@ def _report(
         )
     sigs_a = {s for s in a.signatures if s is not None}
     sigs_b = {s for s in b.signatures if s is not None}
+    shared = sigs_a & sigs_b
+    if exclude_self:  # a signature only the item itself has on both sides is not shared
+        ids: dict[str, set[str]] = {}
+        for side in (a, b):
+            for example, value in zip(side.examples, side.signatures, strict=True):
+                if value in shared:
+                    ids.setdefault(value, set()).add(example.id)
+        shared = {value for value in shared if len(ids[value]) > 1}
     contaminated = sum(1 for m in matches if m.contaminated)
     overall = rate(contaminated)
     ranked = sorted(matches, key=lambda m: (-len(m.methods), -m.jaccard, -m.containment, m.a_id))
@@ -432,10 +501,11 @@ def _report(
         rate=overall,
         signatures_a=len(sigs_a),
         signatures_b=len(sigs_b),
-        shared_signatures=len(sigs_a & sigs_b),
+        shared_signatures=len(shared),
         median_nearest_jaccard=statistics.median(m.jaccard for m in matches) if matches else None,
         nearest_exact=n_a * len(b.examples) <= settings.exact_pairs,
         examples=ranked[: max(0, examples)],
+        self_excluded=exclude_self,
         max_rate=max_rate,
         passed=None if max_rate is None else (overall or 0.0) <= max_rate,
     )
@@ -446,10 +516,14 @@ def nearest_matches(
     b: Sequence[Example],
     settings: ContaminationSettings | None = None,
     signature: SignatureFn | None = None,
+    *,
+    exclude_self: bool = False,
 ) -> list[ItemMatch]:
-    """For every item of A, its nearest items of B by each method and the methods that flag it."""
+    """For every item of A, its nearest items of B by each method and the methods that flag it
+    (with ``exclude_self``, never the B item of its own id)."""
     settings = settings or ContaminationSettings()
-    return _nearest(_side(a, settings, signature), _side(b, settings, signature), settings)
+    side_a, side_b = _side(a, settings, signature), _side(b, settings, signature)
+    return _nearest(side_a, side_b, settings, exclude_self)
 
 
 def find_contamination(
@@ -462,14 +536,26 @@ def find_contamination(
     b_label: str = "B",
     examples: int = 10,
     max_rate: float | None = None,
+    exclude_self: bool = False,
 ) -> ContaminationReport:
     """Which items of A have a near-duplicate in B: counts and rates per method and overall,
     signature overlap, the median nearest Jaccard, the top ``examples`` items and the verdict
-    against ``max_rate`` (``passed`` is None without one)."""
+    against ``max_rate`` (``passed`` is None without one). ``exclude_self`` when A and B are one
+    collection (A may be a split of it): an item is then compared with the others only, not with
+    the B item of its own id, which would always be a perfect match."""
     settings = settings or ContaminationSettings()
     side_a, side_b = _side(a, settings, signature), _side(b, settings, signature)
-    matches = _nearest(side_a, side_b, settings)
+    matches = _nearest(side_a, side_b, settings, exclude_self)
     with_signature = settings.signature and signature is not None
     return _report(
-        matches, side_a, side_b, settings, a_label, b_label, examples, max_rate, with_signature
+        matches,
+        side_a,
+        side_b,
+        settings,
+        a_label,
+        b_label,
+        examples,
+        max_rate,
+        with_signature,
+        exclude_self,
     )

@@ -96,14 +96,14 @@ def group_of(
                 "group_by 'signature' needs an application that gives items a structural "
                 "signature (none is installed)"
             )
-        return signature(example)
+        return signature(example) or None
     if group_by.startswith(TAGS_PREFIX):
         prefix = group_by[len(TAGS_PREFIX) :]
         matching = sorted(t[len(prefix) :] for t in example.tags if t.startswith(prefix))
         return ",".join(matching) if matching else None
     value = example.metadata.get(group_by)
-    if value is None:
-        return None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None  # a blank key is no key: one giant "" group would land in one split whole
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
