@@ -13,7 +13,7 @@ accepted, each refusal printed as a false alarm): rewording a free field (an e-m
 body, a note: the catalog flags them ``free``, their content is for the judge), writing a
 recipient in capitals, and giving an optional field its default explicitly. A mutant the oracle
 accepts is checked again comparing free fields as written: if that tells it apart, the mutant only
-changed what a free field says (another query whose count only appears in an e-mail's body) and
+changed what a free field says (computed data a free field quotes is compared; see docs/flow.md) and
 is counted as "free text only", not as a miss.
 
     python bench/flow_mutation.py [--dataset PATH] [--seed 0]

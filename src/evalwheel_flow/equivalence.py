@@ -18,7 +18,8 @@ suite is built from both workflows, so it probes what either one looks at:
 
 Runs are compared in the form ``Execution.behaviour()`` gives: config values typed as Flow reads
 them (``"false"`` is false, a left-out optional field is its default), free fields (an e-mail's
-subject and body, a note) by presence only, recipients case-insensitively as a set. The answer is
+subject and body, a note) by presence only, with the computed data they quote (a count, a sum, the
+resources a query found), recipients case-insensitively as a set. The answer is
 "equivalent" (no event told them apart) or the first counterexample: the event, each side's
 effects, and ``diff``, the parts of the compared end state that differ (path, a's value, b's
 value). It is a test, not a proof: the suite is what it covers (see bench/flow_mutation.py).
@@ -57,6 +58,7 @@ from evalwheel_flow.workflow import Workflow
 BACKGROUNDS = 4
 FUZZ = 48
 MAX_COUNTED = FOREACH_LIMIT + 1  # the longest list made to probe a count
+OPAQUE_STOCK = 16  # resources for a query the simulator cannot read (two queries agree on 2^-16)
 # the head of a choice that fills the shop's stock, ("@stock", "Order"), rather than the payload
 STOCK = "@stock"
 
@@ -90,6 +92,7 @@ class _DataSteps:
     summed: set[tuple[str, str]] = field(default_factory=set)  # (list path, field) of sum steps
     loops: set[tuple[str, str]] = field(default_factory=set)  # (list path, item variable)
     segments: set[str] = field(default_factory=set)  # segments looked up (customer tags)
+    opaque: set[str] = field(default_factory=set)  # kinds queried by a query of several terms
 
 
 def _data_steps(workflows: tuple[Workflow, ...], catalog: Catalog) -> _DataSteps:
@@ -107,10 +110,13 @@ def _data_steps(workflows: tuple[Workflow, ...], catalog: Catalog) -> _DataSteps
                 data.outputs[name] = type_
                 if "query" in task.config_fields and type_.item and type_.item.kind == "object":
                     data.stock[name] = type_.item.name
-                    term = query_term(config.get("query", "").lower())
+                    query = config.get("query", "").lower()
+                    term = query_term(query)
                     known = data.terms.setdefault(type_.item.name, [])
                     if term and "{" not in term[1] and term not in known:
                         known.append(term)
+                    elif term is None and query.strip():
+                        data.opaque.add(type_.item.name)
             if task.handle == "count":
                 data.counted.add(config.get("list", ""))
             elif task.handle == "sum":
@@ -396,6 +402,10 @@ def build_suite(
             )
         for key, lists in _aggregate_lists(catalog, scope, data, probes, rng).items():
             choices.setdefault(key, [KEEP]).extend(lists)
+        for kind in sorted(data.opaque):  # a stock large enough to tell two such queries apart
+            choices.setdefault((STOCK, kind), [KEEP]).append(
+                [sample_value(catalog, FieldType("object", kind), rng) for _ in range(OPAQUE_STOCK)]
+            )
         bases = [sample_payload(catalog, trigger, seed=seed * 1000 + k) for k in range(3)]
         tags = _action_tags(a) | _action_tags(b) | data.segments
         if tags:  # resources that already carry the tags actions touch (or segments name)

@@ -247,6 +247,19 @@ def _resolve_segments(
     return None
 
 
+def variables(text: str) -> list[tuple[str | int, ...]]:
+    """The paths of the variables a field reads from its scope (``{{ order.name }}`` gives
+    ``("order", "name")``; loop and assigned locals are left out), or none when it has no Liquid
+    or does not parse (the validator reports that)."""
+    if not has_liquid(text):
+        return []
+    try:
+        analysis = _template(text).analyze()
+    except LiquidError:
+        return []
+    return [tuple(v.segments) for uses in analysis.globals.values() for v in uses]
+
+
 def render(text: str, env: dict[str, Any], budget: WorkBudget | None = None) -> str:
     """The field rendered against ``env``. A template over a limit raises ``LiquidLimitError``;
     the render's work units are charged to ``budget``, which raises ``WorkLimitExceeded`` when it

@@ -19,13 +19,14 @@ conditions can multiply), Liquid within its limits, and, when the caller passes 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from evalwheel_flow import liquid_fields
-from evalwheel_flow.catalog.catalog import Catalog, load_catalog
+from evalwheel_flow.catalog.catalog import Catalog, Task, load_catalog
 from evalwheel_flow.conditions import parse
 from evalwheel_flow.conditions.ast import Expr, Path
 from evalwheel_flow.conditions.evaluate import evaluate, lookup
@@ -119,6 +120,8 @@ class _Run:
         self.shop = shop
         self.effects: list[dict[str, Any]] = []
         self.count = 0
+        # names whose values the workflow computed: data steps' outputs, items of loops over them
+        self.computed = {name for task in catalog.tasks.values() for name in task.outputs}
 
     def follow(self, step: Step, port: str, env: dict[str, Any]) -> None:
         for nxt in self.workflow.next_steps(step.step_id, port):
@@ -153,6 +156,8 @@ class _Run:
         if step.task_type == "FOREACH":
             items = lookup(env, Path(tuple(config.get("list", "").split("."))))
             name = config.get("item") or "item"
+            if config.get("list", "").split(".")[0] in self.computed:
+                self.computed.add(name)
             for item in (items if isinstance(items, list) else [])[:FOREACH_LIMIT]:
                 self.follow(step, "loop_body", {**env, name: item})
             return self.follow(step, "after", env)
@@ -166,6 +171,22 @@ class _Run:
             raise
         except Exception as exc:  # a Liquid error is a run failure of this workflow, recorded
             raise ExecutionError(f"Liquid: {exc}") from None
+
+    def quoted_data(self, task: Task, values: dict[str, Any], env: dict[str, Any]) -> list[Any]:
+        """The computed values (a count, a sum, the resources a query found) that a step's free
+        fields quote. Free wording is compared by presence, but the data a report carries is what
+        the get-data, count and sum steps before it did: without it, a wrong query or a wrong
+        field could only change words the oracle does not read."""
+        found: dict[str, Any] = {}
+        for name, value in values.items():
+            config_field = task.config_fields.get(name)
+            if config_field is None or not config_field.free or not isinstance(value, str):
+                continue
+            for segments in liquid_fields.variables(value):
+                if segments[0] in self.computed:
+                    data = _quoted(_resolve(env, segments))
+                    found[json.dumps(data, sort_keys=True, default=str)] = data
+        return [found[key] for key in sorted(found)]
 
     def target(self, resource: str, config: dict[str, str], env: dict[str, Any]) -> str:
         raw = config.get(ID_FIELDS[resource])
@@ -238,7 +259,15 @@ class _Run:
             effect.update(target=target, tags=sorted(tags))
         elif handle in ("update_customer_note", "update_order_note"):
             note = self.render(values.get("note", ""), env)
-            shop.set(target, "note", note, compared(task.config_fields.get("note"), note))
+            shop.set(
+                target,
+                "note",
+                note,
+                _with_data(
+                    compared(task.config_fields.get("note"), note),
+                    self.quoted_data(task, values, env),
+                ),
+            )
             effect.update(target=target, note=note)
         elif handle.endswith("_metafield"):
             value = self.render(values.get("value", ""), env)
@@ -277,7 +306,12 @@ class _Run:
                 target,
                 "fulfillment_hold",
                 hold,
-                {**hold, "note": compared(note_field, hold["note"])},
+                {
+                    **hold,
+                    "note": _with_data(
+                        compared(note_field, hold["note"]), self.quoted_data(task, values, env)
+                    ),
+                },
             )
             effect.update(target=target, **hold)
         elif handle == "release_fulfillment_order_hold":
@@ -311,15 +345,53 @@ class _Run:
                     for k, v in sorted(values.items())
                 },
             }
-            shop.send(
-                message,
-                {k: compared(task.config_fields.get(k), v) for k, v in message.items()},
-            )
+            shown = {k: compared(task.config_fields.get(k), v) for k, v in message.items()}
+            data = self.quoted_data(task, values, env)
+            shop.send(message, {**shown, "quoted_data": data} if data else shown)
             effect.update(message)
         else:
             raise ExecutionError(f"{step.step_id}: the simulator cannot run {handle}")
         self.effects.append(effect)
         return env
+
+
+def _resolve(env: dict[str, Any], segments: tuple[str | int, ...]) -> Any:
+    """A Liquid variable's value: keys, list indexes, ``size``, ``first`` and ``last``."""
+    value: Any = env
+    for segment in segments:
+        if isinstance(value, list):
+            if segment == "size":
+                value = len(value)
+            elif segment in ("first", "last") or isinstance(segment, int):
+                index = {"first": 0, "last": -1}.get(str(segment), segment)
+                value = (
+                    value[index]
+                    if isinstance(index, int) and -len(value) <= index < len(value)
+                    else None
+                )
+            else:
+                return None
+        elif isinstance(value, dict):
+            value = value.get(segment) if isinstance(segment, str) else None
+        else:
+            return None
+    return value
+
+
+def _quoted(value: Any) -> Any:
+    """A quoted value as compared: a resource by its id, numbers as numbers."""
+    if isinstance(value, dict):
+        return value.get("id") or {k: _quoted(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_quoted(v) for v in value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _with_data(shown: Any, data: list[Any]) -> Any:
+    """A free field's compared form, with the computed data it quotes when it quotes any."""
+    return {"text": shown, "quoted_data": data} if data and shown is not None else shown
 
 
 QUERY_FIELDS = {
@@ -334,12 +406,28 @@ QUERY_FIELDS = {
 
 
 def query_term(query: str) -> tuple[str, str] | None:
-    """The resource field and value of a one-term search query (``tag:vip`` → ("tags", "vip")),
-    or None for a query the simulator does not filter on (every resource of the kind matches)."""
+    """The resource field and value of a one-term search query (``tag:vip`` → ("tags", "vip"),
+    ``tag:'low stock'`` → ("tags", "low stock")), or None for any other query."""
     name, colon, value = query.strip().partition(":")
+    value = value.strip()
+    if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1]
+    elif not value or any(c.isspace() or c in "'\":()" for c in value):
+        return None  # several terms, a range, a grouping: not one field and value
     if not colon or name.strip().lower() not in QUERY_FIELDS:
         return None
-    return QUERY_FIELDS[name.strip().lower()], value.strip().strip("'\"").lower()
+    return QUERY_FIELDS[name.strip().lower()], value.lower()
+
+
+def _opaque_match(resource: dict[str, Any], query: str) -> bool:
+    """Whether a query the simulator cannot read (``created_at:>-7d``, several terms) finds a
+    resource: a fixed pseudo-random half of resources per query text. Matching every resource
+    would make any two such queries the same workflow; this way two different queries find
+    different resources on a large enough stock, and the same query (up to case and spacing)
+    the same ones."""
+    text = " ".join(query.lower().split())
+    digest = hashlib.sha256(f"{text}\0{resource.get('id')}".encode()).digest()
+    return digest[0] % 2 == 0
 
 
 def matches(resource: dict[str, Any], term: tuple[str, str]) -> bool:
@@ -353,7 +441,8 @@ def matches(resource: dict[str, Any], term: tuple[str, str]) -> bool:
 
 
 def _find(where: Any, kind: str, query: str) -> list[dict[str, Any]]:
-    """Resources of a kind in the event and the stock, filtered by a one-term query."""
+    """Resources of a kind in the event and the stock that a query finds: all for an empty one,
+    by field for a one-term query, a fixed half per query text for any other."""
     found: dict[str, dict[str, Any]] = {}
 
     def walk(value: Any) -> None:
@@ -368,5 +457,9 @@ def _find(where: Any, kind: str, query: str) -> list[dict[str, Any]]:
                 walk(child)
 
     walk(where)
+    if not query.strip():
+        return list(found.values())
     term = query_term(query)
-    return [item for item in found.values() if term is None or matches(item, term)]
+    if term is None:
+        return [item for item in found.values() if _opaque_match(item, query)]
+    return [item for item in found.values() if matches(item, term)]
