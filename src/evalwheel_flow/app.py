@@ -13,7 +13,7 @@ from evalwheel.llm.client import ModelClient
 from evalwheel_flow import DATA_DIR, FIELD_MAPS, example_datasets
 from evalwheel_flow.agent.agent import FlowAgent
 from evalwheel_flow.agent.bank import bank_from_file
-from evalwheel_flow.agent.compact import from_workflow
+from evalwheel_flow.agent.compact import compact_or_reason, from_workflow
 from evalwheel_flow.agent.fewshot import FewShotBank
 from evalwheel_flow.catalog import load_catalog
 from evalwheel_flow.dataset_kinds import DATASET_KINDS
@@ -69,6 +69,44 @@ class FlowApp:
     def describe(self, params: dict[str, Any]) -> dict[str, Any]:
         """The agent's prompt, tools, few-shot bank and settings for these params (no model)."""
         return self._agent(None, params).describe()
+
+    def signature(self, example: Example) -> str | None:
+        """The skeleton signature of the item's reference workflow (None without one), so splits
+        can keep a template in one split and contamination checks can compare templates."""
+        from pydantic import ValidationError
+
+        from evalwheel_flow.signature import signature
+
+        reference = example.reference
+        if not isinstance(reference, dict) or "root" not in reference:
+            return None
+        try:
+            return signature(reference)
+        except ValidationError:
+            return None
+
+    def learned_from(self, params: dict[str, Any]) -> list[Example]:
+        """The few-shot bank the agent retrieves from (nothing with ``shots = 0``): each item's
+        request as input and its workflow (None for a question or a refusal) as reference."""
+        from evalwheel_flow.agent.compact import to_workflow
+
+        if int(params.get("shots", 3)) <= 0:
+            return []
+        catalog = load_catalog()
+        examples = []
+        for number, item in enumerate(self.bank().items, start=1):
+            reference = item.reference
+            if reference is None and item.expect == "workflow":
+                reference = to_workflow(item.answer, catalog).to_data()
+            examples.append(
+                Example(
+                    id=item.id or f"bank-{number:04d}",
+                    input=item.request,
+                    reference=reference,
+                    metadata={"expect": item.expect},
+                )
+            )
+        return examples
 
     def _agent(self, client: ModelClient | None, params: dict[str, Any]) -> FlowAgent:
         return FlowAgent(
@@ -207,10 +245,10 @@ class FlowApp:
         ).equivalent
 
     def ideal_trajectory(self, request: str, artifact: Any) -> list[dict[str, Any]]:
-        compact = from_workflow(Workflow.from_data(artifact), load_catalog())
+        compact, reason = compact_or_reason(Workflow.from_data(artifact), load_catalog())
         if compact is None:
-            raise ValueError("only linear workflows have a compact ideal trajectory so far")
-        args = {k: compact[k] for k in ("trigger", "conditions", "actions")}
+            raise ValueError(f"this workflow has no compact form for create_workflow: {reason}")
+        args = {k: v for k, v in compact.items() if k != "outcome"}
         return [
             {"role": "user", "content": request},
             {

@@ -21,7 +21,7 @@ from evalwheel.core.system import System
 from evalwheel.llm.client import ModelClient
 from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded, ModelCallError
 from evalwheel.llm.types import ChatRequest
-from evalwheel_flow.agent.compact import compact_schema, to_workflow
+from evalwheel_flow.agent.compact import COMPACT_MAX_TOKENS, compact_schema, to_workflow
 from evalwheel_flow.agent.fewshot import FewShotBank
 from evalwheel_flow.agent.tools import TOOL_SPECS, ToolBox
 from evalwheel_flow.catalog.catalog import Catalog, load_catalog
@@ -32,9 +32,12 @@ Outcome = Literal["workflow", "clarify", "refuse", "error"]
 
 COMPACT_PROMPT = """You build Shopify Flow automations from a merchant's request.
 Answer with JSON: the trigger (what starts it), conditions (Flow condition expressions such as
-(order.totalPriceSet.shopMoney.amount > 200), chained with AND), and the actions to run.
-If the request is too vague to automate, answer outcome "clarify" with a question.
-If it cannot be automated with Flow, answer outcome "refuse" with a message.
+(order.totalPriceSet.shopMoney.amount > 200), all of which must hold), the actions to run then,
+and else_actions to run when the last condition does not hold. A step can also wait
+({{"action": "wait", "duration_minutes": 60}}) or repeat for each item of a list
+({{"action": "foreach", "list": "order.lineItems", "item": "li", "conditions": [], "actions": [...]}}).
+If the request is too vague to automate, answer {{"outcome": "clarify", "question": "..."}}.
+If Flow cannot do it, answer {{"outcome": "refuse", "message": "..."}}.
 Triggers: {triggers}
 Actions: {actions}"""
 
@@ -58,6 +61,7 @@ class AgentResult:
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    finish_reason: str | None = None
 
     def to_data(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -70,7 +74,7 @@ class FlowAgent:
     bank: FewShotBank | None = None
     shots: int = 3
     max_turns: int = 8
-    max_tokens: int = 400
+    max_tokens: int = COMPACT_MAX_TOKENS
     catalog: Catalog = field(default_factory=load_catalog)
 
     @property
@@ -88,6 +92,7 @@ class FlowAgent:
             "prompt_hash": content_hash(self.prompt),
             "shots": self.shots,
             "max_turns": self.max_turns,
+            "max_tokens": self.max_tokens,
             "tools": [t["function"]["name"] for t in TOOL_SPECS],
             "catalog": self.catalog.version,
         }
@@ -97,7 +102,7 @@ class FlowAgent:
         of a run: the prompt, the tools, the few-shot bank, the catalog and the loop settings."""
         bank = None
         if self.bank is not None and self.mode == "compact":
-            bank = content_hash([[s.request, s.answer] for s in self.bank.items])
+            bank = self.bank.content_hash()
         return {
             **self.system_params(),
             "prompt": self.prompt,
@@ -158,6 +163,10 @@ class FlowAgent:
             return result
         self._usage(result, response)
         result.messages = [*messages, {"role": "assistant", "content": response.content}]
+        result.finish_reason = response.finish_reason
+        if response.finish_reason == "length":
+            result.error = cut_off(self.max_tokens)
+            return result
         try:
             # strict=False: the grammar lets raw control characters into strings; the intent is clear.
             answer = json.loads(response.content or "", strict=False)
@@ -166,7 +175,10 @@ class FlowAgent:
             return result
         return self._finish(result, answer)
 
-    def _finish(self, result: AgentResult, answer: dict[str, Any]) -> AgentResult:
+    def _finish(self, result: AgentResult, answer: Any) -> AgentResult:
+        if not isinstance(answer, dict):
+            result.error = "the answer is not a JSON object"
+            return result
         outcome = answer.get("outcome", "workflow")
         if outcome == "clarify":
             result.outcome, result.question = (
@@ -213,6 +225,10 @@ class FlowAgent:
                 result.error = f"{exc.kind}: {exc}"
                 return result
             self._usage(result, response)
+            result.finish_reason = response.finish_reason
+            if response.finish_reason == "length":
+                result.error = cut_off(self.max_tokens)
+                return result
             if not response.tool_calls:
                 messages.append({"role": "assistant", "content": response.content})
                 result.outcome, result.message = "refuse", response.content
@@ -242,6 +258,12 @@ class FlowAgent:
                 return result
         result.error = f"no workflow after {self.max_turns} turns"
         return result
+
+
+def cut_off(max_tokens: int) -> str:
+    """The error of an answer that hit the token budget: a failure of the budget or of a model
+    that ran on, never a question or a refusal, and distinct from an unreadable answer."""
+    return f"cut off: the answer reached max_tokens={max_tokens} (finish_reason=length)"
 
 
 def result_is_valid(result: AgentResult, catalog: Catalog | None = None) -> bool:

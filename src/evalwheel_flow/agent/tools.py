@@ -1,8 +1,8 @@
 """The agent's tools, modelled on the ones Shopify's Flow agent exposes: search tasks, describe a
 task, search data paths, validate a workflow, create the workflow, ask the merchant.
 
-Workflows are passed in the compact form (see ``compact.py``): a model writes a few fields, the
-tool builds the full document. ``create_workflow`` refuses an invalid workflow and returns the
+Workflows are passed in the compact form (see ``compact.py``, without ``outcome``): a model writes
+a few fields, the tool builds the full document. ``create_workflow`` refuses an invalid workflow and returns the
 validator's errors, so the model can fix them on its next turn.
 """
 
@@ -17,20 +17,30 @@ from evalwheel_flow.catalog.catalog import Catalog
 from evalwheel_flow.validator import report_lines, validate
 from evalwheel_flow.workflow import Workflow
 
+_STEPS = {
+    "type": "array",
+    "items": {"type": "object"},
+    "description": '[{"action": handle, field: value…}]; also {"action": "wait", '
+    '"duration_minutes": n}, {"action": "foreach", "list": path, "item": name, "conditions": '
+    '[…], "actions": […]}, and last in a list {"action": "if", "conditions": […], "actions": '
+    '[…], "else_actions": […]}',
+}
 _COMPACT_PARAMS = {
     "type": "object",
     "properties": {
         "trigger": {"type": "string", "description": "trigger handle, e.g. order_created"},
+        "recurrence": {
+            "type": "string",
+            "description": "scheduled_time only: an RRULE such as FREQ=DAILY",
+        },
+        "before": {**_STEPS, "description": "steps before the conditions (e.g. a data look-up)"},
         "conditions": {
             "type": "array",
             "items": {"type": "string"},
-            "description": "condition expressions, chained",
+            "description": "condition expressions, chained: all must hold",
         },
-        "actions": {
-            "type": "array",
-            "items": {"type": "object"},
-            "description": '[{"action": handle, field: value…}]',
-        },
+        "actions": _STEPS,
+        "else_actions": {**_STEPS, "description": "steps when the last condition does not hold"},
     },
     "required": ["trigger", "actions"],
 }
@@ -170,27 +180,23 @@ class ToolBox:
         scored.sort()
         return [{"path": p, "type": t} for *_, p, t in scored[:15]]
 
-    def _build(
-        self, trigger: str, actions: list, conditions: list | None = None
-    ) -> tuple[Workflow | None, list[str]]:
+    def _build(self, **answer: Any) -> tuple[Workflow | None, list[str]]:
+        unknown = sorted(set(answer) - set(_COMPACT_PARAMS["properties"]))
+        if unknown:
+            return None, [f"unknown arguments: {', '.join(unknown)}"]
         try:
-            workflow = to_workflow(
-                {"trigger": trigger, "conditions": conditions or [], "actions": actions},
-                self.catalog,
-            )
+            workflow = to_workflow(answer, self.catalog)
         except (ValueError, AttributeError, TypeError) as exc:
             return None, [str(exc)]
         report = validate(workflow, self.catalog)
         return workflow, [line for line in report_lines(report) if not line.startswith("warning")]
 
-    def _validate_workflow(
-        self, trigger: str, actions: list, conditions: list | None = None
-    ) -> Any:
-        _, errors = self._build(trigger, actions, conditions)
+    def _validate_workflow(self, **answer: Any) -> Any:
+        _, errors = self._build(**answer)
         return {"valid": not errors, "errors": errors}
 
-    def _create_workflow(self, trigger: str, actions: list, conditions: list | None = None) -> Any:
-        workflow, errors = self._build(trigger, actions, conditions)
+    def _create_workflow(self, **answer: Any) -> Any:
+        workflow, errors = self._build(**answer)
         if errors or workflow is None:
             return {"created": False, "errors": errors}
         self.created = workflow
