@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from typing import Any
 
 import pytest
@@ -15,9 +16,18 @@ from evalwheel.llm import embedded
 from evalwheel.llm.embedded import EmbeddedProvider
 from evalwheel.llm.types import ChatRequest
 
+# The grammar forces at least 400 numbers, so the answer cannot end on its own before 600 tokens:
+# the first call is still generating whenever the test cancels it, however fast the machine is.
 LONG = ChatRequest(
     messages=[{"role": "user", "content": "Count from 1 to 1000, one number per line."}],
     max_tokens=600,
+    response_format={
+        "type": "json_schema",
+        "json_schema": {
+            "name": "count",
+            "schema": {"type": "array", "items": {"type": "integer"}, "minItems": 400},
+        },
+    },
 )
 
 
@@ -27,9 +37,11 @@ pytestmark = pytest.mark.model
 def test_cancelled_calls_stop_in_their_threads_and_the_model_still_answers() -> None:
     provider = EmbeddedProvider()
     outcomes: list[str] = []
+    started = threading.Event()
     run = provider._run
 
     def recording(request: ChatRequest, cancelled: Any = None) -> Any:
+        started.set()
         try:
             response = run(request, cancelled)
         except embedded._Cancelled:
@@ -43,7 +55,8 @@ def test_cancelled_calls_stop_in_their_threads_and_the_model_still_answers() -> 
     async def go() -> None:
         generating = asyncio.create_task(provider.complete(LONG, 120))
         queued = asyncio.create_task(provider.complete(LONG, 120))
-        await asyncio.sleep(1.5)  # the first is generating (600 tokens take far longer)
+        await asyncio.to_thread(started.wait, 60)  # the first call is in its worker thread
+        await asyncio.sleep(0.5)  # and decoding (it cannot finish: see LONG)
         generating.cancel()
         queued.cancel()
         for task in (generating, queued):
