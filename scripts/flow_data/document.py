@@ -8,12 +8,11 @@ the trigger's data as Flow's editor does, unless given (inside a loop they are).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from evalwheel_flow.agent.compact import ID_FIELD, ID_SOURCE
+from evalwheel_flow.agent.compact import ID_FIELD, ID_SOURCE, config_text
 from evalwheel_flow.catalog import load_catalog
 
 CATALOG = load_catalog()
@@ -49,14 +48,6 @@ class Each:
 @dataclass(frozen=True)
 class Wait:
     minutes: int
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value)
-    return str(value)
 
 
 class _Builder:
@@ -126,7 +117,7 @@ class _Builder:
         for key, value in node.fields.items():
             if key not in task.config_fields:
                 raise ValueError(f"{node.handle} has no field {key!r}")
-            values.append({"config_field_id": key, "value": _text(value)})
+            values.append({"config_field_id": key, "value": config_text(value)})
         return self._step("action", task.task_id, "ACTION", values)
 
     def sequence(self, source: str, port: str, nodes: list[Any]) -> None:

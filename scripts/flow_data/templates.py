@@ -740,7 +740,8 @@ def order_tag_added_hold(rng):
 
 
 def build_special(kind: str, rng: random.Random) -> tuple[list[str], dict, list[str]]:
-    """Workflows the compact form cannot express: for-each and scheduled ones (full documents)."""
+    """For-each and scheduled workflows, written as full documents (the template recipes predate
+    the compact form's loops and schedules; kept as they are so the old items stay identical)."""
     if kind == "foreach":
         tag = rng.choice(["sold", "popular", "in-demand", "bestseller", "moving", "reorder"])
         data = {

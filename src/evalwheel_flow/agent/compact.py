@@ -291,7 +291,9 @@ class _Scope:
 # Compact → document
 
 
-def _text(value: Any) -> str:
+def config_text(value: Any) -> str:
+    """A compact value as Flow stores it: every config value is a string (lists and objects as
+    JSON, Booleans as ``true``/``false``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, dict)):
@@ -404,7 +406,7 @@ class _Builder:
                 values.append({"config_field_id": id_field, "value": default})
         for key, value in item.items():
             if key != "action" and key in task.config_fields:
-                values.append({"config_field_id": key, "value": _text(value)})
+                values.append({"config_field_id": key, "value": config_text(value)})
         return values
 
 
@@ -418,7 +420,7 @@ def to_workflow(answer: dict[str, Any], catalog: Catalog, name: str = "") -> Wor
         raise ValueError(f"unknown trigger {answer.get('trigger')!r}")
     builder = _Builder(catalog)
     config = [
-        {"config_field_id": key, "value": _text(answer[key])}
+        {"config_field_id": key, "value": config_text(answer[key])}
         for key in trigger.config_fields
         if key in answer
     ]
