@@ -16,7 +16,8 @@ from evalwheel.testing.server_thread import ServerThread
 from evalwheel_flow import DATA_DIR
 from evalwheel_flow.agent.agent import FlowAgent, result_is_valid
 from evalwheel_flow.agent.bank import bank_from_file
-from evalwheel_flow.agent.compact import compact_schema, to_workflow
+from evalwheel_flow.agent.compact import to_workflow
+from evalwheel_flow.agent.compact_schema import compact_schema
 from evalwheel_flow.catalog import load_catalog
 
 CATALOG = load_catalog()

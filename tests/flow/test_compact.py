@@ -11,13 +11,8 @@ import pytest
 from llama_cpp import llama_grammar
 
 from evalwheel_flow import DATA_DIR
-from evalwheel_flow.agent.compact import (
-    COMPACT_MAX_TOKENS,
-    compact_or_reason,
-    compact_schema,
-    from_workflow,
-    to_workflow,
-)
+from evalwheel_flow.agent.compact import compact_or_reason, from_workflow, to_workflow
+from evalwheel_flow.agent.compact_schema import COMPACT_MAX_TOKENS, compact_schema
 from evalwheel_flow.catalog import load_catalog
 from evalwheel_flow.equivalence import check_equivalence
 from evalwheel_flow.signature import signature

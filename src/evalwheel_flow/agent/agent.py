@@ -21,7 +21,8 @@ from evalwheel.core.system import System
 from evalwheel.llm.client import ModelClient
 from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded, ModelCallError
 from evalwheel.llm.types import ChatRequest
-from evalwheel_flow.agent.compact import COMPACT_MAX_TOKENS, compact_schema, to_workflow
+from evalwheel_flow.agent.compact import to_workflow
+from evalwheel_flow.agent.compact_schema import COMPACT_MAX_TOKENS, compact_schema
 from evalwheel_flow.agent.fewshot import FewShotBank
 from evalwheel_flow.agent.tools import TOOL_SPECS, ToolBox
 from evalwheel_flow.catalog.catalog import Catalog, load_catalog
