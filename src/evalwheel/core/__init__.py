@@ -11,14 +11,16 @@ from evalwheel.core.hashing import canonical_json, content_hash
 from evalwheel.core.job import Job, JobStatus
 from evalwheel.core.judge import Calibration, Judge, JudgeKind
 from evalwheel.core.label import Label
-from evalwheel.core.mirror import Comparison, ReviewItem
+from evalwheel.core.mirror import MirrorPair, PairAnalysis, PairSide, ReviewItem
 from evalwheel.core.run import Run, RunStatus, Score, Trace
 from evalwheel.core.simulation import Simulation
 from evalwheel.core.system import System
 
 __all__ = [
     "Calibration",
-    "Comparison",
+    "MirrorPair",
+    "PairAnalysis",
+    "PairSide",
     "DatasetKind",
     "DatasetRef",
     "DatasetVersion",

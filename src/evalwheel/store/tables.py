@@ -198,3 +198,22 @@ class CallCacheRow(Base):
     request: Mapped[str] = mapped_column(Text)
     response: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MirrorPairRow(Base):
+    """One mirrored request with both answers (``core.mirror.MirrorPair`` as JSON), and the
+    comparison's outcome once it has run. ``seen_at`` is when the request happened (the traffic's
+    own time for a replay), which is what readiness windows count by."""
+
+    __tablename__ = "mirror_pairs"
+    __table_args__ = (Index("ix_mirror_pairs_mirror_seen", "mirror", "seen_at"),)
+
+    mirror: Mapped[str] = mapped_column(String(128), primary_key=True)
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    example_id: Mapped[str] = mapped_column(String(256))
+    conversation_id: Mapped[str | None] = mapped_column(String(256))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[dict] = mapped_column(JsonType)
+    relation: Mapped[str | None] = mapped_column(String(16))
+    winner: Mapped[str | None] = mapped_column(String(16))
+    analysis: Mapped[dict | None] = mapped_column(JsonType)
