@@ -18,9 +18,6 @@ from evalwheel.core.system import System
 
 __all__ = [
     "Calibration",
-    "MirrorPair",
-    "PairAnalysis",
-    "PairSide",
     "DatasetKind",
     "DatasetRef",
     "DatasetVersion",
@@ -30,6 +27,9 @@ __all__ = [
     "Judge",
     "JudgeKind",
     "Label",
+    "MirrorPair",
+    "PairAnalysis",
+    "PairSide",
     "ReviewItem",
     "Run",
     "RunStatus",
