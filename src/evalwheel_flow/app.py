@@ -8,6 +8,7 @@ from typing import Any
 
 from evalwheel.apps.interface import AppOutput, CheckResult
 from evalwheel.core.example import Example
+from evalwheel.core.mirror import OutputRelation
 from evalwheel.datasets.schemas import RowBase
 from evalwheel.llm.client import ModelClient
 from evalwheel_flow import DATA_DIR, FIELD_MAPS, example_datasets
@@ -17,7 +18,7 @@ from evalwheel_flow.agent.compact import compact_or_reason, from_workflow
 from evalwheel_flow.agent.fewshot import FewShotBank
 from evalwheel_flow.catalog import load_catalog
 from evalwheel_flow.dataset_kinds import DATASET_KINDS
-from evalwheel_flow.equivalence import check_equivalence
+from evalwheel_flow.relate import relate_flow
 from evalwheel_flow.scoring import score
 from evalwheel_flow.similarity import similarity
 from evalwheel_flow.simulation_summary import simulate_summary
@@ -41,6 +42,19 @@ FLOW_QUALITY_JUDGE: dict[str, Any] = {
     "labels": ["good", "needs_improvement", "bad"],
     "pass_labels": ["good"],
     "ordinal": True,
+    "max_tokens": 160,
+}
+
+FLOW_PAIRWISE_JUDGE: dict[str, Any] = {
+    "model": "local",
+    "kind": "pairwise",
+    "rubric": (
+        "Two agents answered the same merchant request. Decide which answer serves the merchant "
+        "better: the automation that does what was asked (trigger, conditions, actions) beats "
+        "one that does not; a needed clarifying question beats a guess; a refusal of a request "
+        "Flow cannot do beats a made-up automation. Say tie when neither is better."
+    ),
+    "labels": ["A", "B", "tie"],
     "max_tokens": 160,
 }
 
@@ -228,21 +242,17 @@ class FlowApp:
         return [("flow-golden", DATA_DIR / "golden_labels.jsonl")]
 
     def default_judges(self) -> dict[str, dict[str, Any]]:
-        """``flow-quality``: the pointwise judge of a workflow against the merchant's request."""
-        return {"flow-quality": FLOW_QUALITY_JUDGE}
+        """``flow-quality``: the pointwise judge of a workflow against the merchant's request;
+        ``flow-pairwise``: which of two answers to one request is better (mirroring)."""
+        return {"flow-quality": FLOW_QUALITY_JUDGE, "flow-pairwise": FLOW_PAIRWISE_JUDGE}
+
+    def relate(self, example: Example | None, a: AppOutput, b: AppOutput) -> OutputRelation:
+        """Two answers by behaviour: the same outcome, and for workflows no shop event on which
+        they act differently (the counterexample is kept when there is one)."""
+        return relate_flow(a, b)
 
     def same(self, a: AppOutput, b: AppOutput) -> bool:
-        if a.outcome != b.outcome:
-            return False
-        if (
-            a.outcome != "workflow"
-            or not isinstance(a.artifact, dict)
-            or not isinstance(b.artifact, dict)
-        ):
-            return a.artifact == b.artifact
-        return check_equivalence(
-            Workflow.from_data(a.artifact), Workflow.from_data(b.artifact)
-        ).equivalent
+        return relate_flow(a, b).relation in ("identical", "equivalent")
 
     def ideal_trajectory(self, request: str, artifact: Any) -> list[dict[str, Any]]:
         compact, reason = compact_or_reason(Workflow.from_data(artifact), load_catalog())

@@ -124,6 +124,8 @@ def prepare_run(
     budget: Budget | None = None,
     model: str | None = None,
     dataset_name: str | None = None,
+    items: Sequence[str] | None = None,
+    sample_base: int = 0,
     create: bool = True,
 ) -> PreparedRun:
     """Resolve and check everything, then create the run's row (the last step; with
@@ -139,6 +141,8 @@ def prepare_run(
             split=split,
             repeat=repeat,
             limit=limit,
+            items=None if items is None else list(items),
+            sample_base=sample_base,
             scorers=list(table),
         )
     except ValidationError as exc:

@@ -4,10 +4,14 @@ use for one need not define it (see ``App``)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalwheel.core.example import Example
+from evalwheel.core.mirror import OutputRelation
 from evalwheel.datasets.splits import SignatureFn
+
+if TYPE_CHECKING:
+    from evalwheel.apps.interface import AppOutput
 
 
 def signature_of(apps: Iterable[Any]) -> SignatureFn | None:
@@ -42,3 +46,15 @@ def learned_from(app: Any, params: dict[str, Any]) -> list[Example] | None:
     if not callable(hook):
         return None
     return list(hook(params))
+
+
+def relate_with(
+    app: Any, example: Example | None, current: AppOutput, candidate: AppOutput
+) -> OutputRelation | None:
+    """How ``app`` says two outputs for one example relate (None: it has no ``relate`` hook, or
+    no opinion on these two, and the generic comparison decides)."""
+    hook = getattr(app, "relate", None)
+    if not callable(hook):
+        return None
+    found = hook(example, current, candidate)
+    return None if found is None else OutputRelation.model_validate(found)

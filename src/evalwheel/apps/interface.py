@@ -59,7 +59,11 @@ class App(Protocol):
     of an item's reference: items with one signature are one template, so splits can group by it
     and contamination checks compare it) and ``learned_from(params) -> list[Example]`` (what a
     system with these params learnt from — its few-shot bank, its training set — so a benchmark
-    can be checked for overlap with it)."""
+    can be checked for overlap with it) and ``relate(example, a, b) -> OutputRelation | None``
+    (how two outputs for one example relate, for mirroring: identical, equivalent or different,
+    with the field diff and, when the application can find one, the input that tells them apart;
+    None leaves it to the generic comparison of ``evalwheel.mirror.output_diff``). Without
+    ``relate``, mirroring asks ``same``."""
 
     name: str
 

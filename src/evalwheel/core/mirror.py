@@ -68,9 +68,24 @@ class PairAnalysis(BaseModel):
 
     relation: Relation
     diff: list[FieldDiff] = Field(default_factory=list)
+    diff_omitted: int = Field(default=0, description="differing fields beyond those kept in diff")
     counterexample: JsonValue = None
     noise_relation: Relation | None = None
     verdict: PairVerdictRecord | None = None
+
+
+class OutputRelation(BaseModel):
+    """How two answers to one request relate, and where they differ: at most
+    ``MAX_FIELD_DIFFS`` field diffs are kept (``diff_omitted`` counts the rest), and an
+    application that can run both answers keeps the input that tells them apart
+    (``counterexample``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    relation: Relation
+    diff: list[FieldDiff] = Field(default_factory=list)
+    diff_omitted: int = 0
+    counterexample: JsonValue = None
 
 
 class MirrorPair(BaseModel):
@@ -109,5 +124,25 @@ class ReviewItem(BaseModel):
     resolution: dict[str, JsonValue] = Field(default_factory=dict)
     details: dict[str, JsonValue] = Field(
         default_factory=dict, description="what the reviewer needs to see (material, verdicts)"
+    )
+    created_at: datetime
+
+
+class MirrorRecord(BaseModel):
+    """A mirror: which traffic went through which two systems, and the runs that did it (replay),
+    or the name a live proxy records its pairs under (live)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    source: Literal["live", "replay"]
+    traffic: str | None = Field(default=None, description="NAME@VERSION of the traffic replayed")
+    current: str
+    candidate: str
+    sample: int | None = None
+    seed: int = 0
+    items: list[str] = Field(default_factory=list)
+    runs: dict[str, str] = Field(
+        default_factory=dict, description="role (current, candidate) → run id"
     )
     created_at: datetime

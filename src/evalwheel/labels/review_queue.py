@@ -16,10 +16,19 @@ from evalwheel.store.tables import RecordRow
 REVIEW = "review"
 
 
+def review_id(subject: str) -> str:
+    """The review item's id: one per subject, so queueing it again finds the same item."""
+    return "rev-" + short(content_hash({"subject": subject}))
+
+
+def is_queued(store: Store, subject: str) -> bool:
+    return Records(store, REVIEW).get(review_id(subject)) is not None
+
+
 def enqueue(store: Store, subject: str, details: dict, priority: float = 0.0) -> ReviewItem:
     now = datetime.now(UTC)
     item = ReviewItem(
-        id="rev-" + short(content_hash({"subject": subject})),
+        id=review_id(subject),
         subject=subject,
         priority=priority,
         details=details,
@@ -47,8 +56,9 @@ def resolve(
 ) -> ReviewItem:
     """A human's decision on an escalated item: the item is closed with the decision, and the
     score it was holding back (a panel's, in a run) gets the human's label, so aggregates and
-    gates count it from now on."""
-    from evalwheel.store.tables import ScoreRow
+    gates count it from now on. An item that names a ``label_dataset`` and ``label_items`` (a
+    mirror's group of pairs) labels each of them, in the same transaction."""
+    from evalwheel.store.tables import LabelRow, ScoreRow
 
     now = datetime.now(UTC)
     with store.write() as session:
@@ -77,6 +87,21 @@ def resolve(
                     "decided_by": "human",
                     "resolved_by": annotator,
                 }
+        dataset, members = item.details.get("label_dataset"), item.details.get("label_items")
+        if isinstance(dataset, str) and isinstance(members, list):
+            # One verdict covers every item the entry grouped (a mirror's near-duplicate pairs).
+            for member in members:
+                session.add(
+                    LabelRow(
+                        dataset=dataset,
+                        item_id=str(member),
+                        annotator=annotator,
+                        label=label,
+                        rationale=rationale,
+                        adjudicated=False,
+                        created_at=now,
+                    )
+                )
         item.status = "resolved"
         item.resolution = {
             "label": label,

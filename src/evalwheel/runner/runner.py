@@ -53,6 +53,15 @@ class RunPlan(BaseModel):
     split: Literal["train", "dev", "test"] | None = None
     repeat: int = Field(default=1, ge=1, le=1000)
     limit: int | None = Field(default=None, ge=1)
+    items: list[str] | None = Field(
+        default=None, description="only these item ids (a mirror's sample), in dataset order"
+    )
+    sample_base: int = Field(
+        default=0,
+        ge=0,
+        description="repetition r draws independent sample sample_base + r, so a mirror's "
+        "candidate never reuses the current system's cached answers to the same calls",
+    )
     scorers: list[str] = []
     app: str
     params: dict[str, Any] = {}
@@ -105,6 +114,9 @@ def select_examples(repo: DatasetRepository, plan: RunPlan) -> list[Example]:
         for e in repo.iter_examples(plan.version_id)
         if plan.split is None or assign_split(e, policy, signature) == plan.split
     ]
+    if plan.items is not None:
+        wanted = set(plan.items)
+        examples = [e for e in examples if e.id in wanted]
     examples = examples[: plan.limit] if plan.limit else examples
     if not plan.slices:
         return examples
@@ -250,7 +262,7 @@ async def _execute_leased(
             except asyncio.QueueEmpty:
                 return
             try:
-                with independent_sample(repetition):
+                with independent_sample(plan.sample_base + repetition):
                     output = await _run_one(app, example, client, plan.params)
             except (BudgetExceeded, DeadlineExceeded) as exc:
                 progress.stopped = str(exc)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, null, select
 
 from evalwheel.core.mirror import MirrorPair, PairAnalysis
 from evalwheel.store.db import Store
@@ -37,7 +37,8 @@ class MirrorPairRepository:
                     "payload": payload,
                     "relation": analysis.relation if analysis else None,
                     "winner": analysis.verdict.winner if analysis and analysis.verdict else None,
-                    "analysis": analysis.model_dump(mode="json") if analysis else None,
+                    # SQL NULL, not JSON null: "not analysed yet" is queried with IS NULL.
+                    "analysis": analysis.model_dump(mode="json") if analysis else null(),
                 }
                 if row is None:
                     session.add(MirrorPairRow(mirror=pair.mirror, id=pair.id, **values))

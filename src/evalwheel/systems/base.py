@@ -164,6 +164,11 @@ class ConfiguredSystem:
         """Two outputs mean the same when neither failed and their artifacts are JSON-equal."""
         return a.error is None and b.error is None and same_value(a.artifact, b.artifact)
 
+    def relate(self, example: Example | None, a: AppOutput, b: AppOutput) -> None:
+        """No opinion: mirroring compares a user's agent with the generic rules, which look at
+        its text and tool calls as well as the artifact ``same`` compares."""
+        return None
+
     def ideal_trajectory(self, request: str, artifact: JsonValue) -> list[dict[str, Any]]:
         """The request as the user's message and the artifact as the assistant's answer."""
         return [

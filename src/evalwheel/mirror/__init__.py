@@ -1,0 +1,1 @@
+"""Production mirroring: the same traffic through the current and a candidate system."""

@@ -1,0 +1,254 @@
+"""The offline mirror end to end: two Python-function systems over stored traffic, a scripted
+pairwise judge on a real HTTP server, the noise floor, win/loss with intervals, the review queue
+(grouped near-duplicates), human verdicts becoming labels, failure cases, readiness and resuming."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import evalwheel as ew
+from evalwheel.api import mirroring
+from evalwheel.errors import InputError, NotFoundError
+from evalwheel.labels import api as labels_api
+from evalwheel.mirror.readiness import ReadinessRule
+from evalwheel.project import Project
+from evalwheel.store.datasets import DatasetRepository
+from tests.helpers import cli
+from tests.mirror.pairwise_server import PairwiseJudgeServer
+
+AGENT = """
+from collections import Counter
+
+_calls = Counter()
+
+
+def current(example):
+    text = str(example.input)
+    _calls[text] += 1
+    if text.startswith("flaky"):
+        return f"{text} answer v{_calls[text]}"
+    if text.startswith("regress"):
+        return f"GOOD ok {text}"
+    return f"ok {text}"
+
+
+def candidate(example):
+    text = str(example.input)
+    if text.startswith("improve"):
+        return f"GOOD {text}"
+    if text.startswith("regress"):
+        return f"worse {text}"
+    if text.startswith("biased"):
+        return f"BIASED {text}"
+    if text.startswith("spaces"):
+        return f"ok   {text} "
+    if text.startswith("fail"):
+        raise RuntimeError("candidate broke")
+    return f"ok {text}"
+"""
+
+ROWS = (
+    [f"improve order {n} please" for n in range(1, 5)]
+    + [f"regress {n}" for n in range(1, 3)]
+    + [f"same {n}" for n in range(1, 7)]
+    + [f"spaces {n}" for n in range(1, 3)]
+    + ["biased 1"]
+    + [f"flaky {n}" for n in range(1, 3)]
+    + ["fail 1"]
+)
+DAYS = ["2026-11-01", "2026-11-02", "2026-11-03"]
+
+
+@pytest.fixture
+def judge_url() -> Iterator[PairwiseJudgeServer]:
+    server = PairwiseJudgeServer()
+    server.__enter__()
+    yield server
+    server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def mirror_project(sqlite_project: Project, judge_url: PairwiseJudgeServer) -> Project:
+    root = sqlite_project.root
+    (root / "agent.py").write_text(AGENT)
+    text = sqlite_project.config_path.read_text()
+    text += f"""
+[models.judge]
+base_url = "{judge_url.url}"
+model = "j"
+max_retries = 0
+
+[judges.pair]
+model = "judge"
+kind = "pairwise"
+rubric = "Which answer is better?"
+labels = ["A", "B", "tie"]
+
+[systems.cur]
+kind = "python"
+function = "agent:current"
+
+[systems.cand]
+kind = "python"
+function = "agent:candidate"
+"""
+    sqlite_project.config_path.write_text(text)
+    rows = [
+        {
+            "id": f"t{i:02d}",
+            "input": text,
+            "tags": [f"kind:{text.split()[0]}"],
+            "metadata": {"seen_at": f"{DAYS[i % 3]}T10:00:00Z"},
+        }
+        for i, text in enumerate(ROWS)
+    ]
+    ew.import_examples(rows, "traffic", kind="traffic", project=root)
+    return Project.load(root)
+
+
+def _replay(project: Project, **kw: object) -> mirroring.MirrorResult:
+    return mirroring.mirror_replay(
+        "traffic",
+        "cur",
+        "cand",
+        judge="pair",
+        allow_untrusted_judge=True,
+        project=project.root,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_replay_compares_judges_and_counts_honestly(
+    mirror_project: Project, judge_url: PairwiseJudgeServer
+) -> None:
+    result = _replay(mirror_project)
+    s = result.summary
+    assert result.complete and s.pairs == len(ROWS) == s.analysed
+    assert s.relations == {"different": 9, "equivalent": 2, "failed": 1, "identical": 6}
+    # The current system disagrees with itself on the two flaky items only: the noise floor.
+    assert s.noise_floor is not None and s.noise_floor.estimate == pytest.approx(2 / 18)
+    assert s.difference_rate.estimate == pytest.approx(10 / 18)
+    assert s.beyond_noise is not None and s.beyond_noise.only_a == 8
+    pref = s.preference
+    # improve ×4 win; regress ×2 lose; the candidate's error is a loss, never dropped.
+    assert (pref.wins, pref.losses, pref.undecided) == (4, 3, 0)
+    assert pref.ties == 11 and pref.decided == 18
+    assert pref.net.estimate == pytest.approx(1 / 18)
+    assert pref.sign_test_p == pytest.approx(1.0)
+    assert s.judge is not None and s.judge.judged == 9
+    # The biased verdict flips with the order: 8 of 9 consistent.
+    assert s.judge.consistent.estimate == pytest.approx(8 / 9)
+    assert judge_url.judge.requests == 18
+    assert s.slices["kind:improve"].preference.wins == 4
+
+    # Near-duplicates share one review item; the order-inconsistent pair is the most uncertain.
+    queue = labels_api.review_queue(project=mirror_project.root)
+    groups = {len(i.details["label_items"]): i for i in queue}
+    improve = next(i for i in queue if "improve" in str(i.details["request"]))
+    assert len(improve.details["label_items"]) == 4
+    assert improve.priority == pytest.approx(4 * 0.2)
+    biased = next(i for i in queue if "biased" in str(i.details["request"]))
+    assert biased.priority == pytest.approx(1.0)
+    assert result.review is not None and result.review.groups == len(queue) and groups
+
+    # A human overrules the judge on the improve group: that verdict labels all four pairs and
+    # decides their failure cases.
+    labels_api.resolve_review(improve.id, "current", "ann", project=mirror_project.root)
+    golden = mirroring.mirror_export(result.mirror.id, "golden", "mg", project=mirror_project.root)
+    assert golden.items == 4
+    failures = mirroring.mirror_export(
+        result.mirror.id, "failures", "mf", project=mirror_project.root
+    )
+    assert failures.items == 7  # 4 human-decided + 2 judge-decided + 1 error
+    store = mirror_project.open_store()
+    try:
+        repo = DatasetRepository(store)
+        items = {e.id: e for e in repo.iter_examples(repo.resolve("mf").version_id)}
+    finally:
+        store.close()
+    first = items["t00"]
+    assert "decided_by:human" in first.tags
+    assert first.reference == "ok improve order 1 please"
+    assert first.output == "GOOD improve order 1 please"
+    assert "decided_by:error" in items[f"t{len(ROWS) - 1:02d}"].tags
+
+
+def test_replay_resumes_without_repaying(
+    mirror_project: Project, judge_url: PairwiseJudgeServer
+) -> None:
+    first = _replay(mirror_project)
+    asked = judge_url.judge.requests
+    again = _replay(mirror_project)
+    assert again.mirror.id == first.mirror.id and again.mirror.runs == first.mirror.runs
+    assert judge_url.judge.requests == asked
+    assert again.summary == first.summary
+    assert again.review is not None and again.review.enqueued == 0
+
+
+def test_sample_is_deterministic_and_status_reads_windows(mirror_project: Project) -> None:
+    a = _replay(mirror_project, sample=9, seed=3)
+    assert a.summary.pairs == 9 and len(a.mirror.items) == 9
+    b = _replay(mirror_project, sample=9, seed=3)
+    assert b.mirror.items == a.mirror.items
+    full = _replay(mirror_project)
+    status = mirroring.mirror_status(
+        full.mirror.id, rule=ReadinessRule(windows=3, min_pairs=5), project=mirror_project.root
+    )
+    assert [w.start.date().isoformat() for w in status.windows] == DAYS
+    assert sum(w.pairs for w in status.windows) == len(ROWS)
+    assert all(w.counts for w in status.windows)
+    # The candidate loses on some days: its lower bound is below 0 there, so it is not ready.
+    assert status.ready is False
+    lenient = mirroring.mirror_status(
+        full.mirror.id,
+        rule=ReadinessRule(windows=3, min_pairs=5, min_net=-1.0),
+        project=mirror_project.root,
+    )
+    assert lenient.ready is True
+
+
+def test_refusals(mirror_project: Project) -> None:
+    with pytest.raises(NotFoundError):
+        mirroring.mirror_summary("mir-nope", project=mirror_project.root)
+    text = mirror_project.config_path.read_text()
+    mirror_project.config_path.write_text(
+        text + '\n[judges.point]\nmodel = "judge"\nrubric = "ok?"\n'
+    )
+    with pytest.raises(InputError, match="pairwise"):
+        mirroring.mirror_replay(
+            "traffic",
+            "cur",
+            "cand",
+            judge="point",
+            allow_untrusted_judge=True,
+            project=mirror_project.root,
+        )
+    with pytest.raises(ew.EvalwheelError, match="not trusted"):
+        mirroring.mirror_replay("traffic", "cur", "cand", judge="pair", project=mirror_project.root)
+
+
+def test_cli_replay_show_and_status(mirror_project: Project) -> None:
+    result = cli(
+        "mirror",
+        "replay",
+        "--traffic",
+        "traffic",
+        "--current",
+        "cur",
+        "--candidate",
+        "cand",
+        "--judge",
+        "pair",
+        "--allow-untrusted-judge",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "noise floor (current vs itself):        0.111" in result.stdout
+    assert "order-swap consistency 0.889" in result.stdout
+    listed = cli("mirror", "list")
+    name = listed.stdout.split()[0]
+    status = cli("mirror", "status", name, "--min-pairs", "5")
+    assert status.exit_code == 1 and "not ready" in status.stdout
+    bad = cli("mirror", "replay", "--traffic", "nope", "--current", "cur", "--candidate", "cand")
+    assert bad.exit_code == 2
