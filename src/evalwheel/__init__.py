@@ -24,6 +24,8 @@ _EXPORTS: dict[str, str] = {
     "import_dataset": "evalwheel.api.datasets",
     "import_examples": "evalwheel.api.datasets",
     "split_dataset": "evalwheel.api.datasets",
+    "import_traffic": "evalwheel.api.traffic",
+    "TrafficImport": "evalwheel.api.traffic",
     "contamination": "evalwheel.api.contamination",
     "ContaminationReport": "evalwheel.datasets.contamination",
     "SplitReport": "evalwheel.datasets.splits",
@@ -98,6 +100,7 @@ __all__ = [
     "SplitReport",
     "StoppedError",
     "System",
+    "TrafficImport",
     "__version__",
     "acalibrate",
     "acheck_drift",
@@ -114,6 +117,7 @@ __all__ = [
     "import_dataset",
     "import_examples",
     "import_labels",
+    "import_traffic",
     "open_project",
     "render_report",
     "resume",
@@ -144,6 +148,7 @@ if TYPE_CHECKING:
     from evalwheel.api.gating import agate, gate
     from evalwheel.api.projects import open_project
     from evalwheel.api.reporting import render_report, write_report
+    from evalwheel.api.traffic import TrafficImport, import_traffic
     from evalwheel.apps.interface import App, AppOutput, CheckResult
     from evalwheel.core.dataset import DatasetVersion
     from evalwheel.core.example import Example

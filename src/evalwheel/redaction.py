@@ -42,50 +42,50 @@ def register_secret(value: str | None) -> None:
         _known.add(value)
 
 
-def redact_url(url: str) -> str:
-    """The URL with its password and key-like query parameters replaced by ``***``."""
+def redact_url(url: str, mask: str = MASK) -> str:
+    """The URL with its password and key-like query parameters replaced by ``mask``."""
     try:
         parts = urlsplit(url)
     except ValueError:
-        return MASK
+        return mask
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, _, host = netloc.rpartition("@")
         user, sep, _password = userinfo.partition(":")
-        netloc = f"{user}:{MASK}@{host}" if sep else f"{MASK}@{host}"
+        netloc = f"{user}:{mask}@{host}" if sep else f"{mask}@{host}"
     return urlunsplit(
         (
             parts.scheme,
             netloc,
             parts.path,
-            _masked_query(parts.query),
-            _masked_query(parts.fragment),
+            _masked_query(parts.query, mask),
+            _masked_query(parts.fragment, mask),
         )
     )
 
 
-def _masked_query(query: str) -> str:
+def _masked_query(query: str, mask: str) -> str:
     """A query string (or a fragment shaped like one) with key-like parameters' values hidden."""
     if "=" not in query:
         return query
     pairs = parse_qsl(query, keep_blank_values=True)
     if not any(_KEY_PARAM.search(k) for k, _ in pairs):
         return query
-    return urlencode([(k, MASK if _KEY_PARAM.search(k) else v) for k, v in pairs], safe="*/:")
+    return urlencode([(k, mask if _KEY_PARAM.search(k) else v) for k, v in pairs], safe="*/:[]")
 
 
-def redact_text(text: str) -> str:
+def redact_text(text: str, mask: str = MASK) -> str:
     """``text`` with every URL's credentials, bearer tokens, key-shaped strings and registered
-    secret values hidden."""
+    secret values hidden (replaced by ``mask``; traffic import uses a typed placeholder)."""
     if not text:
         return text
     for secret in sorted(_known, key=len, reverse=True):
         if secret in text:
-            text = text.replace(secret, MASK)
-    text = _URL.sub(lambda m: redact_url(m.group()), text)
-    text = _SCHEME_TOKEN.sub(lambda m: m.group(1) + MASK, text)
-    text = _ASSIGNED.sub(lambda m: m.group(1) + MASK, text)
-    return _KEY_LIKE.sub(MASK, text)
+            text = text.replace(secret, mask)
+    text = _URL.sub(lambda m: redact_url(m.group(), mask), text)
+    text = _SCHEME_TOKEN.sub(lambda m: m.group(1) + mask, text)
+    text = _ASSIGNED.sub(lambda m: m.group(1) + mask, text)
+    return _KEY_LIKE.sub(mask, text)
 
 
 def redact_value(value: object) -> object:

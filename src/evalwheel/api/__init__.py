@@ -7,8 +7,10 @@ from evalwheel.api.evaluation import aevaluate, aresume, evaluate, resume
 from evalwheel.api.gating import agate, gate
 from evalwheel.api.projects import open_project
 from evalwheel.api.reporting import render_report, write_report
+from evalwheel.api.traffic import TrafficImport, import_traffic
 
 __all__ = [
+    "TrafficImport",
     "aevaluate",
     "agate",
     "aresume",
@@ -18,6 +20,7 @@ __all__ = [
     "gate",
     "import_dataset",
     "import_examples",
+    "import_traffic",
     "open_project",
     "render_report",
     "resume",
