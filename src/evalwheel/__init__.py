@@ -42,6 +42,25 @@ _EXPORTS: dict[str, str] = {
     "agate": "evalwheel.api.gating",
     "render_report": "evalwheel.api.reporting",
     "write_report": "evalwheel.api.reporting",
+    # mirroring
+    "mirror_replay": "evalwheel.api.mirroring",
+    "amirror_replay": "evalwheel.api.mirroring",
+    "mirror_compare": "evalwheel.api.mirroring",
+    "amirror_compare": "evalwheel.api.mirroring",
+    "mirror_summary": "evalwheel.api.mirroring",
+    "mirror_status": "evalwheel.api.mirroring",
+    "mirror_gap": "evalwheel.api.mirroring",
+    "amirror_gap": "evalwheel.api.mirroring",
+    "gap_from_runs": "evalwheel.api.mirroring",
+    "mirror_export": "evalwheel.api.mirroring",
+    "mirror_review": "evalwheel.api.mirroring",
+    "mirrors": "evalwheel.api.mirroring",
+    "MirrorResult": "evalwheel.api.mirroring",
+    "MirrorSummary": "evalwheel.mirror.summary",
+    "Readiness": "evalwheel.mirror.readiness",
+    "ReadinessRule": "evalwheel.mirror.readiness",
+    "Gap": "evalwheel.mirror.gap",
+    "MirrorPair": "evalwheel.core.mirror",
     # judges and labels
     "calibrate": "evalwheel.judges.api",
     "acalibrate": "evalwheel.judges.api",
@@ -89,10 +108,16 @@ __all__ = [
     "Estimate",
     "EvalwheelError",
     "Example",
+    "Gap",
     "GateVerdict",
     "InputError",
+    "MirrorPair",
+    "MirrorResult",
+    "MirrorSummary",
     "NotFoundError",
     "Project",
+    "Readiness",
+    "ReadinessRule",
     "RunProgress",
     "RunResult",
     "RunSummary",
@@ -107,17 +132,29 @@ __all__ = [
     "aevaluate",
     "agate",
     "agreement",
+    "amirror_compare",
+    "amirror_gap",
+    "amirror_replay",
     "aresume",
     "calibrate",
     "check_drift",
     "compare",
     "contamination",
     "evaluate",
+    "gap_from_runs",
     "gate",
     "import_dataset",
     "import_examples",
     "import_labels",
     "import_traffic",
+    "mirror_compare",
+    "mirror_export",
+    "mirror_gap",
+    "mirror_replay",
+    "mirror_review",
+    "mirror_status",
+    "mirror_summary",
+    "mirrors",
     "open_project",
     "render_report",
     "resume",
@@ -146,12 +183,28 @@ if TYPE_CHECKING:
     from evalwheel.api.datasets import import_dataset, import_examples, split_dataset
     from evalwheel.api.evaluation import aevaluate, aresume, evaluate, resume
     from evalwheel.api.gating import agate, gate
+    from evalwheel.api.mirroring import (
+        MirrorResult,
+        amirror_compare,
+        amirror_gap,
+        amirror_replay,
+        gap_from_runs,
+        mirror_compare,
+        mirror_export,
+        mirror_gap,
+        mirror_replay,
+        mirror_review,
+        mirror_status,
+        mirror_summary,
+        mirrors,
+    )
     from evalwheel.api.projects import open_project
     from evalwheel.api.reporting import render_report, write_report
     from evalwheel.api.traffic import TrafficImport, import_traffic
     from evalwheel.apps.interface import App, AppOutput, CheckResult
     from evalwheel.core.dataset import DatasetVersion
     from evalwheel.core.example import Example
+    from evalwheel.core.mirror import MirrorPair
     from evalwheel.core.system import System
     from evalwheel.datasets.contamination import ContaminationReport
     from evalwheel.datasets.splits import SplitReport
@@ -174,6 +227,9 @@ if TYPE_CHECKING:
         check_drift,
         import_labels,
     )
+    from evalwheel.mirror.gap import Gap
+    from evalwheel.mirror.readiness import Readiness, ReadinessRule
+    from evalwheel.mirror.summary import MirrorSummary
     from evalwheel.project import Project
     from evalwheel.runner.compare import Comparison
     from evalwheel.runner.gates import GateVerdict

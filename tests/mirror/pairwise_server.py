@@ -1,6 +1,7 @@
 """A scripted pairwise judge behind a real OpenAI-compatible server: it prefers the answer that says
 GOOD, answers "tie" when neither or both do, and always picks the first answer when one says
-BIASED (so swapping the order exposes it)."""
+BIASED (so swapping the order exposes it). Asked about one answer (a pointwise judge), it says
+good when the answer says GOOD, else bad."""
 
 from __future__ import annotations
 
@@ -38,7 +39,11 @@ class PairwiseJudge:
             return await lifespan(receive, send)
         body = json.loads(await read_body(receive))
         self.requests += 1
-        label = verdict(body["messages"][-1]["content"])
+        text = body["messages"][-1]["content"]
+        if "<<<A-" in text:
+            label = verdict(text)
+        else:  # a pointwise judge: good when the material says GOOD
+            label = "good" if "GOOD" in _block(text, "MATERIAL") else "bad"
         content = json.dumps({"rationale": "scripted", "label": label})
         await send_json(
             send,

@@ -385,6 +385,7 @@ async def amirror_gap(
     traffic: str,
     judge: str,
     split: str | None = "test",
+    scorers: Sequence[str] = (),
     sample: int | None = None,
     seed: int = 0,
     allow_untrusted_judge: bool = False,
@@ -394,7 +395,8 @@ async def amirror_gap(
     on_progress: ProgressCallback | None = None,
 ) -> Gap:
     """Run ``system`` on the benchmark's ``split`` and on (a sample of) the traffic scored by the
-    pointwise ``judge``, and return the gap between the two pass rates."""
+    pointwise ``judge``, and return the gap between the two pass rates. The benchmark rate is the
+    application's pass scorer, else the first of ``scorers``."""
     project_obj = open_project(project)
     store = project_obj.open_store()
     try:
@@ -407,6 +409,7 @@ async def amirror_gap(
         benchmark,
         project=project_obj,
         split=split,
+        scorers=scorers,
         concurrency=concurrency,
         budget_usd=budget_usd,
         on_progress=on_progress,

@@ -71,7 +71,8 @@ def gap_between(benchmark: RunSummary, traffic: RunSummary, judge: str) -> Gap:
     if chosen is None:
         raise InputError(f"run {benchmark.run_id} has no scorer", field="benchmark")
     bench_rate = benchmark.scorer(chosen).pass_rate
-    judged = traffic.scorer(judge)
+    key = judge if judge.startswith("judge:") else f"judge:{judge}"
+    judged = traffic.scorer(key)
     notes: list[str] = []
     corrected = judged.corrected_pass_rate
     if corrected is not None and corrected.estimate is not None:
@@ -89,7 +90,7 @@ def gap_between(benchmark: RunSummary, traffic: RunSummary, judge: str) -> Gap:
         benchmark_run=benchmark.run_id,
         traffic_run=traffic.run_id,
         benchmark_scorer=chosen,
-        traffic_scorer=judge,
+        traffic_scorer=key,
         benchmark=bench_rate,
         traffic=traffic_rate,
         traffic_corrected=traffic_rate is corrected,

@@ -64,12 +64,34 @@ def value(pair: MirrorPair, item_value: float | None, weights: dict[str, float])
     return base * max([weights.get(t, 1.0) for t in pair.tags] or [1.0])
 
 
-def _group_key(pair: MirrorPair) -> str:
+def group_key(pair: MirrorPair) -> str:
+    """Near-duplicates share it: the request's pattern, the diff's paths without list indices
+    and the relation."""
     paths = sorted(
         {_INDEX.sub("[]", d.path) for d in (pair.analysis.diff if pair.analysis else [])}
     )
     relation = pair.analysis.relation if pair.analysis else "?"
     return short(content_hash({"pattern": pattern(pair.request), "paths": paths, "rel": relation}))
+
+
+def _reason(pair: MirrorPair, size: int) -> str:
+    """One line for the queue listing: how many pairs, what the judge said, where they differ."""
+    analysis = pair.analysis
+    assert analysis is not None
+    verdict = analysis.verdict
+    if analysis.relation == "failed":
+        said = "a side failed"
+    elif verdict is None:
+        said = "not judged"
+    elif verdict.error:
+        said = "judge failed"
+    elif not verdict.consistent:
+        said = "judge orders disagree"
+    else:
+        said = f"judge: {verdict.winner}"
+    paths = sorted({_INDEX.sub("[]", d.path) for d in analysis.diff})[:3]
+    where = f"; differs at {', '.join(paths)}" if paths else ""
+    return f"{size} pair(s) like {pattern(pair.request)[:60]!r}; {said}{where}"
 
 
 class QueueFill(BaseModel):
@@ -100,7 +122,7 @@ def fill_review_queue(
     ]
     groups: dict[str, list[MirrorPair]] = {}
     for pair in pairs:
-        groups.setdefault(_group_key(pair), []).append(pair)
+        groups.setdefault(group_key(pair), []).append(pair)
     enqueued = already = 0
     for key, members in groups.items():
         priority = sum(
@@ -109,6 +131,7 @@ def fill_review_queue(
         lead = max(members, key=uncertainty)
         assert lead.analysis is not None
         details = {
+            "reason": _reason(lead, len(members)),
             "mirror": mirror,
             "pairs": [p.id for p in members],
             "pattern": pattern(lead.request),
