@@ -55,6 +55,9 @@ _EXPORTS: dict[str, str] = {
     "mirror_export": "evalwheel.api.mirroring",
     "mirror_review": "evalwheel.api.mirroring",
     "mirrors": "evalwheel.api.mirroring",
+    "render_mirror_report": "evalwheel.api.mirroring",
+    "write_mirror_report": "evalwheel.api.mirroring",
+    "MirrorReportData": "evalwheel.report.mirror_report",
     "MirrorResult": "evalwheel.api.mirroring",
     "MirrorSummary": "evalwheel.mirror.summary",
     "Readiness": "evalwheel.mirror.readiness",
@@ -112,6 +115,7 @@ __all__ = [
     "GateVerdict",
     "InputError",
     "MirrorPair",
+    "MirrorReportData",
     "MirrorResult",
     "MirrorSummary",
     "NotFoundError",
@@ -156,10 +160,12 @@ __all__ = [
     "mirror_summary",
     "mirrors",
     "open_project",
+    "render_mirror_report",
     "render_report",
     "resume",
     "scorer",
     "split_dataset",
+    "write_mirror_report",
     "write_report",
 ]
 
@@ -197,6 +203,8 @@ if TYPE_CHECKING:
         mirror_status,
         mirror_summary,
         mirrors,
+        render_mirror_report,
+        write_mirror_report,
     )
     from evalwheel.api.projects import open_project
     from evalwheel.api.reporting import render_report, write_report
@@ -231,6 +239,7 @@ if TYPE_CHECKING:
     from evalwheel.mirror.readiness import Readiness, ReadinessRule
     from evalwheel.mirror.summary import MirrorSummary
     from evalwheel.project import Project
+    from evalwheel.report.mirror_report import MirrorReportData
     from evalwheel.runner.compare import Comparison
     from evalwheel.runner.gates import GateVerdict
     from evalwheel.runner.results import (

@@ -8,9 +8,12 @@ call cache on a second pass. Running the same command again continues where it s
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -18,6 +21,7 @@ from pydantic import BaseModel, Field
 from evalwheel.api.datasets import import_examples
 from evalwheel.api.evaluation import ProgressCallback, aevaluate, aresume, prepare_run
 from evalwheel.api.projects import ProjectLike, open_project
+from evalwheel.api.reporting import ReportFormat
 from evalwheel.core.dataset import DatasetKind, DatasetVersion
 from evalwheel.core.example import Example
 from evalwheel.core.judge import Judge, JudgeKind
@@ -43,6 +47,13 @@ from evalwheel.mirror.replay import (
 from evalwheel.mirror.review import QueueFill, fill_review_queue
 from evalwheel.mirror.summary import MirrorSummary, summarize_pairs
 from evalwheel.project import Project
+from evalwheel.report.mirror_report import (
+    MirrorReportData,
+    example_pairs,
+    mirror_html,
+    mirror_json,
+    mirror_markdown,
+)
 from evalwheel.runner.aggregate import summarize
 from evalwheel.runner.systems import resolve_system
 from evalwheel.store.datasets import DatasetRepository
@@ -381,9 +392,10 @@ def mirror_export(mirror: str, what: str, name: str, *, project: ProjectLike = N
 async def amirror_gap(
     system: str,
     *,
-    benchmark: str,
     traffic: str,
     judge: str,
+    benchmark: str | None = None,
+    benchmark_run: str | None = None,
     split: str | None = "test",
     scorers: Sequence[str] = (),
     sample: int | None = None,
@@ -394,8 +406,10 @@ async def amirror_gap(
     project: ProjectLike = None,
     on_progress: ProgressCallback | None = None,
 ) -> Gap:
-    """Run ``system`` on the benchmark's ``split`` and on (a sample of) the traffic scored by the
-    pointwise ``judge``, and return the gap between the two pass rates. The benchmark rate is the
+    """Run ``system`` on the benchmark's ``split`` (or take its finished ``benchmark_run``) and on
+    (a sample of) the traffic scored by the pointwise ``judge``; return the gap between the two
+    pass rates. The traffic sample is drawn as ``mirror_replay`` draws it, so the same ``sample``
+    and ``seed`` judge the items a mirror replayed (their answers then come from the cache). The benchmark rate is the
     application's pass scorer, else the first of ``scorers``."""
     project_obj = open_project(project)
     store = project_obj.open_store()
@@ -404,18 +418,30 @@ async def amirror_gap(
         items = sample_items(version, DatasetRepository(store), sample, seed)
     finally:
         store.close()
-    bench = await aevaluate(
-        system,
-        benchmark,
-        project=project_obj,
-        split=split,
-        scorers=scorers,
-        concurrency=concurrency,
-        budget_usd=budget_usd,
-        on_progress=on_progress,
-    )
-    if not bench.complete:
-        raise InputError(f"the benchmark run {bench.run_id} did not finish; resume it first")
+    if benchmark_run is not None:
+        store = project_obj.open_store()
+        try:
+            bench_summary = summarize(store, benchmark_run)
+        finally:
+            store.close()
+        if bench_summary.status != "completed":
+            raise InputError(f"run {benchmark_run} is {bench_summary.status}; resume it first")
+    elif benchmark is not None:
+        bench = await aevaluate(
+            system,
+            benchmark,
+            project=project_obj,
+            split=split,
+            scorers=scorers,
+            concurrency=concurrency,
+            budget_usd=budget_usd,
+            on_progress=on_progress,
+        )
+        if not bench.complete:
+            raise InputError(f"the benchmark run {bench.run_id} did not finish; resume it first")
+        bench_summary = bench.summary
+    else:
+        raise InputError("name the benchmark or a finished benchmark run", field="benchmark")
     seen = await _traffic_run(
         project_obj,
         system,
@@ -427,7 +453,7 @@ async def amirror_gap(
         budget_usd,
         on_progress,
     )
-    return gap_between(bench.summary, seen, judge)
+    return gap_between(bench_summary, seen, judge)
 
 
 async def _traffic_run(
@@ -478,3 +504,79 @@ def gap_from_runs(
         return gap_between(summarize(store, benchmark_run), summarize(store, traffic_run), judge)
     finally:
         store.close()
+
+
+def render_mirror_report(
+    mirror: str,
+    fmt: ReportFormat = "html",
+    *,
+    window: str = "day",
+    rule: ReadinessRule | None = None,
+    benchmark_run: str | None = None,
+    traffic_run: str | None = None,
+    judge: str | None = None,
+    project: ProjectLike = None,
+) -> str:
+    """A mirror's report text: the headline, readiness per ``window`` under ``rule``, the
+    benchmark-to-traffic gap when both finished runs and the traffic run's ``judge`` are given,
+    the slices and the pairs most worth a look."""
+    if fmt not in ("html", "md", "json"):
+        raise InputError(f"must be html, md or json, not {fmt!r}", field="format")
+    if (benchmark_run or traffic_run or judge) and not (benchmark_run and traffic_run and judge):
+        raise InputError(
+            "a gap needs all three: the benchmark run, the judged traffic run and the judge",
+            field="benchmark_run",
+        )
+    store = open_project(project).open_store()
+    try:
+        record = load_mirror(store, mirror)
+        pairs = MirrorPairRepository(store).pairs(record.id)
+        gap = None
+        if benchmark_run and traffic_run and judge:
+            gap = gap_between(summarize(store, benchmark_run), summarize(store, traffic_run), judge)
+        data = MirrorReportData(
+            summary=summarize_pairs(
+                record.id, record.source, record.current, record.candidate, pairs
+            ),
+            readiness=readiness(record.id, pairs, window=window, rule=rule),
+            gap=gap,
+            examples=example_pairs(pairs),
+        )
+    finally:
+        store.close()
+    if fmt == "html":
+        return mirror_html(data)
+    if fmt == "md":
+        return mirror_markdown(data)
+    return mirror_json(data)
+
+
+def write_mirror_report(
+    mirror: str,
+    fmt: ReportFormat = "html",
+    *,
+    window: str = "day",
+    rule: ReadinessRule | None = None,
+    benchmark_run: str | None = None,
+    traffic_run: str | None = None,
+    judge: str | None = None,
+    output: str | os.PathLike[str] | None = None,
+    project: ProjectLike = None,
+) -> Path:
+    """Write the mirror's report (default file: ``mirror-MIRROR.EXT``) and return its path."""
+    text = render_mirror_report(
+        mirror,
+        fmt,
+        window=window,
+        rule=rule,
+        benchmark_run=benchmark_run,
+        traffic_run=traffic_run,
+        judge=judge,
+        project=project,
+    )
+    path = Path(output or f"mirror-{re.sub(r'[^A-Za-z0-9_.-]', '_', mirror)}.{fmt}")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the report: {exc.strerror}", file=str(path)) from None
+    return path.resolve()

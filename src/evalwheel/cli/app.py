@@ -13,7 +13,16 @@ import typer
 from typer.core import TyperGroup
 
 from evalwheel import __version__
-from evalwheel.cli import dataset_cmds, demo_cmd, judge_cmds, label_cmds, models_cmds, run_cmds
+from evalwheel.cli import (
+    dataset_cmds,
+    demo_cmd,
+    judge_cmds,
+    label_cmds,
+    mirror_cmds,
+    models_cmds,
+    run_cmds,
+    traffic_cmds,
+)
 from evalwheel.cli.context import project_store
 from evalwheel.cli.output import (
     EXIT_INTERNAL_ERROR,
@@ -54,6 +63,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(dataset_cmds.app, name="dataset")
+app.add_typer(traffic_cmds.app, name="traffic")
 app.add_typer(models_cmds.app, name="models")
 store_app = typer.Typer(help="The project's store (database and blobs).", no_args_is_help=True)
 app.add_typer(store_app, name="store")
@@ -67,6 +77,7 @@ app.add_typer(label_cmds.app, name="labels")
 app.command("agreement")(label_cmds.agreement)
 app.add_typer(judge_cmds.app, name="judge")
 app.command("calibrate")(judge_cmds.calibrate)
+app.add_typer(mirror_cmds.app, name="mirror")
 
 
 def _register_plugins() -> None:

@@ -31,7 +31,15 @@ from .charts import finite, histogram, interval_bars
 from .data import ReportData
 from .views import MAX_SLICES, MIN_SLICE_N
 
-__all__ = ["histogram", "interval_bars", "to_html", "to_json", "to_markdown"]
+__all__ = [
+    "histogram",
+    "html_environment",
+    "interval_bars",
+    "markdown_environment",
+    "to_html",
+    "to_json",
+    "to_markdown",
+]
 
 
 def _pct(value: object) -> str:
@@ -109,8 +117,9 @@ def _env(**options: Any) -> Environment:
     return env
 
 
-def _html_env() -> Environment:
-    """The environment for HTML templates: autoescape is on for every template it loads."""
+def html_environment() -> Environment:
+    """The environment for every HTML report (runs, mirrors): autoescape is on for every template
+    it loads."""
     env = _env(autoescape=True)
     env.filters["tojson_pretty"] = _tojson_pretty
     return env
@@ -151,8 +160,8 @@ def _md_code(value: Any) -> _Markdown:
     return _Markdown(_md_text(text))
 
 
-def _md_env() -> Environment:
-    """The environment for the Markdown template: no HTML autoescape (it would write ``&#39;``
+def markdown_environment() -> Environment:
+    """The environment for every Markdown report: no HTML autoescape (it would write ``&#39;``
     for every apostrophe in prose), but ``_md_text`` on every interpolation instead."""
     env = _env(autoescape=False, finalize=_md_text)
     env.filters["code"] = _md_code
@@ -168,7 +177,7 @@ def to_html(data: ReportData) -> str:
         else None
     )
     return (
-        _html_env()
+        html_environment()
         .get_template("report.html.j2")
         .render(
             data=data,
@@ -187,7 +196,7 @@ def to_html(data: ReportData) -> str:
 def to_markdown(data: ReportData) -> str:
     """The report as Markdown for a pull-request comment (no items: they are in the HTML)."""
     return (
-        _md_env()
+        markdown_environment()
         .get_template("report.md.j2")
         .render(
             data=data,
