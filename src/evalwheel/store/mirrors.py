@@ -92,9 +92,9 @@ class MirrorPairRepository:
         with self.store.read() as session:
             return int(
                 session.scalar(
-                    select(func.count()).select_from(MirrorPairRow).where(
-                        MirrorPairRow.mirror == mirror
-                    )
+                    select(func.count())
+                    .select_from(MirrorPairRow)
+                    .where(MirrorPairRow.mirror == mirror)
                 )
                 or 0
             )
