@@ -56,8 +56,11 @@ def test_demo_on_a_fresh_folder_imports_and_evaluates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.chdir(tmp_path)
-    result = cli("demo", "d", "--items", "3", "--judge-items", "9")
+    result = cli("demo", "d", "--items", "3", "--judge-items", "9", "--mirror-items", "2")
     assert result.exit_code == 0, result.stderr
+    # The mirror step: flow-local against the candidate Flow ships, the noise floor beside it.
+    assert "through flow-local and flow-local-shots6" in result.stdout
+    assert "noise floor (current vs itself)" in result.stdout
     # The judge loop runs end to end on the embedded model and reports, whatever it measures.
     assert "judge flow-quality: dev kappa" in result.stdout and "human ceiling" in result.stdout
     assert "flow-benchmark" in result.stdout and "flow-traffic" in result.stdout
@@ -72,11 +75,11 @@ def test_demo_on_a_fresh_folder_imports_and_evaluates(
     assert (
         listed["flow-benchmark"]["n_items"] >= 300 and listed["flow-traffic"]["kind"] == "traffic"
     )
-    assert len(cli_json("runs", "list")) == 1
+    assert len(cli_json("runs", "list")) == 3  # the evaluation and the mirror's two runs
     monkeypatch.chdir(tmp_path)
     again = cli(
-        "demo", "d", "--items", "3", "--judge-items", "9"
-    )  # reuses the project, versions and labels; every call is cached
+        "demo", "d", "--items", "3", "--judge-items", "9", "--mirror-items", "2"
+    )  # reuses the project, versions, labels and mirror; every call is cached
     assert again.exit_code == 0 and "3 hits, 0 misses" in again.stdout
     assert "labels for flow-golden: 0 added, 792 already there" in again.stderr
     monkeypatch.chdir(tmp_path / "d")

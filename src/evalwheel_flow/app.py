@@ -251,6 +251,11 @@ class FlowApp:
         they act differently (the counterexample is kept when there is one)."""
         return relate_flow(a, b)
 
+    def default_systems(self) -> dict[str, dict[str, Any]]:
+        """``flow-local-shots6``: the agent with six retrieved examples instead of three, the
+        candidate configuration the demo mirrors ``flow-local`` against."""
+        return {"flow-local-shots6": {"params": {"shots": 6}}}
+
     def same(self, a: AppOutput, b: AppOutput) -> bool:
         return relate_flow(a, b).relation in ("identical", "equivalent")
 

@@ -62,8 +62,10 @@ class App(Protocol):
     can be checked for overlap with it) and ``relate(example, a, b) -> OutputRelation | None``
     (how two outputs for one example relate, for mirroring: identical, equivalent or different,
     with the field diff and, when the application can find one, the input that tells them apart;
-    None leaves it to the generic comparison of ``evalwheel.mirror.output_diff``). Without
-    ``relate``, mirroring asks ``same``."""
+    None leaves it to the generic comparison of ``evalwheel.mirror.output_diff``; without
+    ``relate``, mirroring asks ``same``), ``default_judges() -> {name: table}`` (the judges it
+    ships) and ``default_systems() -> {name: table}`` (configurations it ships beside
+    ``APP-local``, e.g. a candidate to mirror against)."""
 
     name: str
 

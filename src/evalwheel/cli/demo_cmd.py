@@ -6,7 +6,10 @@ imports an application directly), shows versions and splits, proves the import i
 importing again, and runs a real evaluation: the first application's system on the embedded model
 over the first 24 test-split benchmark items (``--items``), scored by the application's
 deterministic checks, with aggregates (n, 95% intervals) and a self-contained HTML report whose path
-it prints. A second demo answers every model call from the call cache.
+it prints; calibrates the application's judge on part of its golden set; and mirrors a sample of
+its traffic through the application's system and the candidate configuration it ships
+(``--mirror-items``), printing the difference rate beside the noise floor and the pairwise
+judge's verdicts. A second demo answers every model call from the call cache.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from evalwheel.core.dataset import DatasetKind
 from evalwheel.core.hashing import short
 from evalwheel.datasets.splits import split_report
 from evalwheel.errors import StoppedError
+from evalwheel.judges.config import app_judges
 from evalwheel.project import Project, init_project
 from evalwheel.report.text import summary_lines
 from evalwheel.store import Store
@@ -36,6 +40,7 @@ from evalwheel.store.datasets import DatasetRepository
 
 DEMO_ITEMS = 24  # about two minutes on 2 cores the first time; seconds from the cache after
 JUDGE_ITEMS = 24  # golden items for the judge calibration step (a stratified subset)
+MIRROR_ITEMS = 6  # traffic items replayed through the current and the candidate system
 
 
 def shipped_datasets() -> list[tuple[App, str, DatasetKind, Path, dict[str, str]]]:
@@ -58,6 +63,10 @@ def demo(
     judge_items: Annotated[
         int, typer.Option(help="Golden items for the judge calibration step (0: skip it).")
     ] = JUDGE_ITEMS,
+    mirror_items: Annotated[
+        int,
+        typer.Option(help="Traffic items mirrored through current and candidate (0: skip it)."),
+    ] = MIRROR_ITEMS,
 ) -> None:
     """Create a project, import the shipped data, and evaluate the reference agent on the embedded model."""
     project, created = init_project(directory)
@@ -98,6 +107,9 @@ def demo(
             _evaluate(project, benchmark[0], benchmark[1], items)
         if judge_items > 0:
             _calibrate(project, store, judge_items)
+        traffic = next((d for d in datasets if d[2] == DatasetKind.TRAFFIC), None)
+        if traffic is not None and mirror_items > 0:
+            _mirror(project, traffic[0], traffic[1], mirror_items)
         out.print(
             f"Project: {project.root}\nNext: cd {directory} && evalwheel runs list", highlight=False
         )
@@ -143,19 +155,64 @@ def _evaluate(project: Project, app: App, dataset: str, items: int) -> None:
         )
 
 
+def _mirror(project: Project, app: App, traffic: str, n_items: int) -> None:
+    """A small offline mirror: the application's system against the candidate configuration it
+    ships, on a sample of its traffic, judged by its pairwise judge (untrusted: the embedded
+    model has passed no calibration gate, and the output says so)."""
+    from evalwheel.api.mirroring import mirror_replay
+    from evalwheel.cli.mirror_text import summary_lines as mirror_lines
+
+    shipped = getattr(app, "default_systems", None)
+    candidates = list(shipped()) if callable(shipped) else []
+    judges = [
+        n
+        for n, t in app_judges().items()
+        if t.get("app") == app.name and t.get("kind") == "pairwise"
+    ]
+    if not candidates:
+        info(f"mirror step skipped: {app.name} ships no candidate configuration")
+        return
+    started = time.perf_counter()
+    with run_progress() as on_progress:
+        result = mirror_replay(
+            traffic,
+            f"{app.name}-local",
+            candidates[0],
+            sample=n_items,
+            judge=judges[0] if judges else None,
+            allow_untrusted_judge=True,
+            concurrency=1,
+            project=project,
+            on_progress=on_progress,
+        )
+    out.print(
+        f"mirror {result.mirror.id}: {n_items} {traffic} items through {app.name}-local and "
+        f"{candidates[0]} in {time.perf_counter() - started:.0f} s (judge "
+        f"{judges[0] if judges else 'none'}, untrusted: the embedded model is not calibrated)",
+        highlight=False,
+    )
+    for line in mirror_lines(result.summary, slices=False)[1:]:
+        out.print(line, highlight=False)
+    out.print(f"Details: evalwheel mirror show {result.mirror.id}", highlight=False)
+
+
 def _calibrate(project: Project, store: Store, n_items: int) -> None:
     """Import the shipped human labels and calibrate the application's judge on a stratified subset
     of its golden set, with one improvement round (the full command is ``evalwheel calibrate``)."""
     from evalwheel.cli.judge_cmds import calibrate_and_record, fmt_kappa
     from evalwheel.judges.calibrate import CalibrationOptions, kappa_trail
-    from evalwheel.judges.config import app_judges, resolve_single
+    from evalwheel.judges.config import resolve_single
     from evalwheel.judges.golden import load_golden
     from evalwheel.labels.longformat import read_labels
     from evalwheel.labels.repository import LabelRepository
 
     for app in load_apps().values():
         labels = getattr(app, "example_labels", None)
-        judges = [n for n, t in app_judges().items() if t.get("app") == app.name]
+        judges = [
+            n
+            for n, t in app_judges().items()
+            if t.get("app") == app.name and t.get("kind", "pointwise") == "pointwise"
+        ]
         if labels is None or not judges:
             continue
         for dataset, path in labels():

@@ -34,10 +34,16 @@ class ResolvedSystem:
 
 
 def configured_systems(project: Project | None) -> dict[str, dict[str, Any]]:
-    """Every system name a project can run, with its table."""
-    found: dict[str, dict[str, Any]] = {
-        f"{name}-local": {"app": name, "model": "local", "params": {}} for name in load_apps()
-    }
+    """Every system name a project can run, with its table: ``APP-local`` for every installed
+    application, the variants an application ships (its optional ``default_systems()``: e.g. a
+    candidate configuration to mirror against), then the project's own ``[systems.NAME]``."""
+    found: dict[str, dict[str, Any]] = {}
+    for name, app in load_apps().items():
+        found[f"{name}-local"] = {"app": name, "model": "local", "params": {}}
+        provider = getattr(app, "default_systems", None)
+        if callable(provider):
+            for system_name, table in provider().items():
+                found[system_name] = {"app": name, "model": "local", **table}
     if project is not None:
         found.update(project.config.systems)
     return found
