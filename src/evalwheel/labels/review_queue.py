@@ -40,6 +40,23 @@ def enqueue(store: Store, subject: str, details: dict, priority: float = 0.0) ->
     return item
 
 
+def refresh_open(store: Store, subject: str, details: dict, priority: float) -> bool:
+    """Replace an item's details and priority while it is still open (its material grew or was
+    judged since it was queued), in one transaction so a verdict given meanwhile is never
+    reopened. Returns whether it was changed."""
+    with store.write() as session:
+        row = session.get(RecordRow, (REVIEW, review_id(subject)))
+        if row is None:
+            return False
+        item = ReviewItem.model_validate(row.payload)
+        if item.status != "open" or (item.details == details and item.priority == priority):
+            return False
+        item.details, item.priority = details, priority
+        row.payload = item.model_dump(mode="json")
+        row.updated_at = datetime.now(UTC)
+        return True
+
+
 def open_items(store: Store) -> list[ReviewItem]:
     items = [ReviewItem.model_validate(p) for p in Records(store, REVIEW).all()]
     return sorted(

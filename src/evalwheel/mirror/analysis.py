@@ -123,10 +123,14 @@ async def analyse_mirror(
     on_pair: Callable[[int, int], None] | None = None,
 ) -> int:
     """Analyse the mirror's pairs not analysed yet (all of them with ``redo``); returns how many
-    were analysed now. ``on_pair(done, total)`` reports progress after each stored analysis."""
+    were analysed now. ``on_pair(done, total)`` reports progress after each stored analysis.
+    Given a judge, a different pair without a verdict (compared with no judge, or the judge call
+    failed: a budget stop, an outage) is analysed again, so resuming finishes the judging."""
     repo = MirrorPairRepository(store)
     pending = [
-        p for p in repo.pairs(mirror, analysed=None if redo else False) if p.candidate is not None
+        p
+        for p in repo.pairs(mirror)
+        if p.candidate is not None and (redo or _needs_analysis(p, judge is not None))
     ]
     total, done = len(pending), 0
     if on_pair:
@@ -147,3 +151,12 @@ async def analyse_mirror(
 
     await asyncio.gather(*(one(p) for p in pending))
     return done
+
+
+def _needs_analysis(pair: MirrorPair, judging: bool) -> bool:
+    analysis = pair.analysis
+    if analysis is None:
+        return True
+    if not judging or analysis.relation != "different":
+        return False
+    return analysis.verdict is None or analysis.verdict.error is not None

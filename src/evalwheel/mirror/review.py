@@ -20,16 +20,20 @@ target is the winning answer.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from pydantic import BaseModel
 
 from evalwheel.core.hashing import content_hash, short
 from evalwheel.core.mirror import MirrorPair
-from evalwheel.labels.review_queue import enqueue, is_queued
+from evalwheel.labels.review_queue import REVIEW, enqueue, refresh_open, review_id
 from evalwheel.mirror.analysis import request_text
+from evalwheel.mirror.replay import MIRROR
+from evalwheel.store.datasets import DatasetRepository
 from evalwheel.store.db import Store
 from evalwheel.store.mirrors import MirrorPairRepository
+from evalwheel.store.records import Records
 
 MIRROR_LABELS = ["current", "candidate", "tie", "both_bad"]
 _MASKS = (
@@ -112,9 +116,11 @@ def fill_review_queue(
     values: dict[str, float] | None = None,
 ) -> QueueFill:
     """Queue the mirror's differing pairs for humans, grouped and ordered as the module says.
-    ``values`` gives an item value per example id (else ``metadata.value`` is not known here and
-    1 is used). Re-filling never duplicates an item."""
+    ``values`` gives an item value per example id (default: a replayed item's
+    ``metadata.value``). Re-filling never duplicates an item: an open item takes in the group's
+    new pairs; once resolved, pairs that arrive later are queued as a new item."""
     weights = weights or {}
+    values = values if values is not None else _item_values(store, mirror)
     pairs = [
         p
         for p in MirrorPairRepository(store).pairs(mirror, analysed=True)
@@ -125,32 +131,36 @@ def fill_review_queue(
         groups.setdefault(group_key(pair), []).append(pair)
     enqueued = already = 0
     for key, members in groups.items():
-        priority = sum(
-            value(p, (values or {}).get(p.example_id), weights) * uncertainty(p) for p in members
-        )
-        lead = max(members, key=uncertainty)
-        assert lead.analysis is not None
-        details = {
-            "reason": _reason(lead, len(members)),
-            "mirror": mirror,
-            "pairs": [p.id for p in members],
-            "pattern": pattern(lead.request),
-            "request": request_text(lead.request),
-            "current": lead.current.model_dump(mode="json"),
-            "candidate": lead.candidate.model_dump(mode="json") if lead.candidate else None,
-            "diff": [d.model_dump(mode="json") for d in lead.analysis.diff[:20]],
-            "verdict": lead.analysis.verdict.model_dump(mode="json")
-            if lead.analysis.verdict
-            else None,
-            "labels": MIRROR_LABELS,
-            "label_dataset": label_dataset(mirror),
-            "label_items": [p.id for p in members],
-        }
-        subject = f"mirror:{mirror}/group:{key}"
-        if is_queued(store, subject):
+        base = f"mirror:{mirror}/group:{key}"
+        covered: set[str] = set()
+        open_subject = None
+        subject = base
+        for index in itertools.count(1):
+            payload = Records(store, REVIEW).get(review_id(subject))
+            if payload is None:
+                break
+            if payload.get("status") == "open":
+                open_subject = subject
+            else:
+                covered |= {str(i) for i in payload.get("details", {}).get("label_items") or []}
+            subject = f"{base}/{index}"
+        waiting = [p for p in members if p.id not in covered]
+        if not waiting:
             already += 1
             continue
-        enqueue(store, subject, details, priority=round(priority, 6))
+        priority = round(
+            sum(
+                value(p, (values or {}).get(p.example_id), weights) * uncertainty(p)
+                for p in waiting
+            ),
+            6,
+        )
+        details = _details(mirror, waiting)
+        if open_subject is not None:
+            refresh_open(store, open_subject, details, priority)
+            already += 1
+            continue
+        enqueue(store, subject, details, priority=priority)
         enqueued += 1
     return QueueFill(
         mirror=mirror,
@@ -159,6 +169,40 @@ def fill_review_queue(
         enqueued=enqueued,
         already_queued=already,
     )
+
+
+def _item_values(store: Store, mirror: str) -> dict[str, float]:
+    """Each replayed item's positive ``metadata.value`` (live pairs have none)."""
+    traffic = (Records(store, MIRROR).get(mirror) or {}).get("traffic")
+    if not isinstance(traffic, str):
+        return {}
+    repo = DatasetRepository(store)
+    found: dict[str, float] = {}
+    for example in repo.iter_examples(repo.resolve(traffic).version_id):
+        given = example.metadata.get("value")
+        if isinstance(given, int | float) and not isinstance(given, bool) and given > 0:
+            found[example.id] = float(given)
+    return found
+
+
+def _details(mirror: str, members: list[MirrorPair]) -> dict:
+    lead = max(members, key=uncertainty)
+    assert lead.analysis is not None
+    verdict = lead.analysis.verdict
+    return {
+        "reason": _reason(lead, len(members)),
+        "mirror": mirror,
+        "pairs": [p.id for p in members],
+        "pattern": pattern(lead.request),
+        "request": request_text(lead.request),
+        "current": lead.current.model_dump(mode="json"),
+        "candidate": lead.candidate.model_dump(mode="json") if lead.candidate else None,
+        "diff": [d.model_dump(mode="json") for d in lead.analysis.diff[:20]],
+        "verdict": verdict.model_dump(mode="json") if verdict else None,
+        "labels": MIRROR_LABELS,
+        "label_dataset": label_dataset(mirror),
+        "label_items": [p.id for p in members],
+    }
 
 
 def label_dataset(mirror: str) -> str:

@@ -4,7 +4,7 @@ writes its analysis back, readiness and the review queue read them."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, null, select
 
@@ -33,7 +33,7 @@ class MirrorPairRepository:
                 values = {
                     "example_id": pair.example_id,
                     "conversation_id": pair.conversation_id,
-                    "seen_at": pair.created_at,
+                    "seen_at": _utc(pair.created_at),
                     "payload": payload,
                     "relation": analysis.relation if analysis else None,
                     "winner": analysis.verdict.winner if analysis and analysis.verdict else None,
@@ -69,9 +69,9 @@ class MirrorPairRepository:
         """The mirror's pairs in the order they were seen."""
         query = select(MirrorPairRow).where(MirrorPairRow.mirror == mirror)
         if since is not None:
-            query = query.where(MirrorPairRow.seen_at >= since)
+            query = query.where(MirrorPairRow.seen_at >= _utc(since))
         if until is not None:
-            query = query.where(MirrorPairRow.seen_at < until)
+            query = query.where(MirrorPairRow.seen_at < _utc(until))
         if analysed is not None:
             query = query.where(
                 MirrorPairRow.analysis.is_not(None)
@@ -113,6 +113,12 @@ class MirrorPairRepository:
         with self.store.write() as session:
             result = session.execute(delete(MirrorPairRow).where(MirrorPairRow.mirror == mirror))
             return int(result.rowcount or 0)
+
+
+def _utc(moment: datetime) -> datetime:
+    """The column keeps no offset: every time goes in as UTC (naive means UTC), so order and
+    ranges hold across time zones."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _pair(row: MirrorPairRow) -> MirrorPair:
