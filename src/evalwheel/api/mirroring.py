@@ -245,7 +245,16 @@ async def amirror_replay(
         )
         fill = fill_review_queue(store, record.id, weights=weights)
         summary = _summary(store, record)
-        complete = complete and summary.analysed == len(record.items) == stored.count(record.id)
+        complete = (
+            complete
+            and summary.analysed == len(record.items) == stored.count(record.id)
+            and not (judge and summary.preference.undecided)
+        )
+        if judge and summary.preference.undecided:
+            notes.append(
+                f"{summary.preference.undecided} different pair(s) have no verdict (a judge call "
+                "failed or the budget stopped it): the same command judges them"
+            )
         return MirrorResult(
             mirror=record, complete=complete, summary=summary, review=fill, notes=notes
         )

@@ -99,7 +99,9 @@ class MirrorSummary(BaseModel):
     judge: JudgeConsistency | None = None
     slices: dict[str, SliceResult] = Field(default_factory=dict)
     cost_usd: dict[str, float] = Field(
-        default_factory=dict, description="current, candidate, judge (USD; 0 when unpriced)"
+        default_factory=dict,
+        description="current, current_again (the noise-floor sample), candidate, judge (USD; 0 "
+        "when unpriced)",
     )
 
 
@@ -160,6 +162,7 @@ def summarize_pairs(
         )
     cost = {
         "current": sum(p.current.cost_usd for p in pairs),
+        "current_again": sum(p.current_again.cost_usd for p in pairs if p.current_again),
         "candidate": sum(p.candidate.cost_usd for p in pairs if p.candidate),
         "judge": judge.cost_usd if judge else 0.0,
     }
