@@ -10,6 +10,11 @@ not by how they are written.
   end state) and the structural diff of the two documents. A workflow that does not read or does
   not pass the validator is run by nobody, so two answers are equivalent only if their documents
   are equal; otherwise the counterexample holds the validator's findings.
+
+The oracle compares free fields (an e-mail's subject and body, a note) by presence only, so two
+workflows that differ only in that wording are ``equivalent``: they count as ties and reach
+neither the pairwise judge nor the review queue. That keeps rephrasing out of the difference rate
+and the noise floor, at a price: a candidate that writes worse messages is not caught here.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def shadow_config(**fields: Any) -> ShadowConfig:
     except ValidationError as exc:
         problem = exc.errors()[0]
         name = ".".join(str(part) for part in problem["loc"])
-        raise InputError(problem["msg"], field=name) from None
+        raise InputError(problem["msg"].removeprefix("Value error, "), field=name) from None
 
 
 def _is_url(value: str) -> bool:

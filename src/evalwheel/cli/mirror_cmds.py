@@ -24,6 +24,7 @@ from evalwheel.cli.output import (
 from evalwheel.cli.run_cmds import run_progress
 from evalwheel.errors import InputError
 from evalwheel.mirror.readiness import ReadinessRule
+from evalwheel.mirror.review import check_weights
 
 app = typer.Typer(
     help="Production mirroring: current vs candidate on the same traffic.", no_args_is_help=True
@@ -62,6 +63,7 @@ def _weights(values: list[str] | None) -> dict[str, float]:
             sep = ""
         if not sep or not tag:
             raise InputError(f"must be TAG=NUMBER, not {value!r}", field="--weight")
+    check_weights(weights)
     return weights
 
 

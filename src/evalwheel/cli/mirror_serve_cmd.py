@@ -14,6 +14,7 @@ from evalwheel.cli.output import info, out, warn
 from evalwheel.errors import InputError
 from evalwheel.http_guard import GuardConfig, allowed_host_names
 from evalwheel.mirror.shadow_proxy import TOKEN_HEADER
+from evalwheel.redaction import redact_url
 
 
 def serve(
@@ -118,7 +119,10 @@ def serve(
             warn(exposure)
         if token is None:
             warn("no authentication: any process on this machine can use this proxy")
-        info(f"shadowing {primary} at {url} (candidate {target.name}, sample {sample:g}; Ctrl-C)")
+        info(
+            f"shadowing {redact_url(primary)} at {url} "
+            f"(candidate {target.name}, sample {sample:g}; Ctrl-C)"
+        )
         if generated:
             info(
                 f"proxy token (new each start; set {http_server.TOKEN_ENV} to choose one): {token}"
@@ -128,7 +132,7 @@ def serve(
         stats = serve_mirror(
             config, target, store, guard, listen, secondary=again, project=project, sock=sock
         )
-    out(
+    out.print(
         f"requests {stats.requests}, sampled {stats.sampled}, dropped {stats.dropped}, "
         f"sent {stats.sent}, candidate errors {stats.candidate_errors}, capped {stats.capped}, "
         f"recorded {stats.recorded}, spend ${stats.spend_usd:.4f}"

@@ -21,12 +21,14 @@ target is the winning answer.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 
 from pydantic import BaseModel
 
 from evalwheel.core.hashing import content_hash, short
 from evalwheel.core.mirror import MirrorPair
+from evalwheel.errors import InputError
 from evalwheel.labels.review_queue import REVIEW, enqueue, refresh_open, review_id
 from evalwheel.mirror.analysis import request_text
 from evalwheel.mirror.replay import MIRROR
@@ -61,6 +63,16 @@ def uncertainty(pair: MirrorPair) -> float:
     if verdict is None or verdict.error or verdict.winner is None or not verdict.consistent:
         return 1.0
     return 0.5 if verdict.winner == "tie" else 0.2
+
+
+def check_weights(weights: dict[str, float]) -> None:
+    """A NaN, infinite or negative weight would scramble the queue's order: ``InputError``."""
+    for tag, weight in weights.items():
+        if not tag or not (math.isfinite(weight) and weight >= 0):
+            raise InputError(
+                f"{tag}={weight}: a weight is a finite number ≥ 0 for a non-empty tag",
+                field="--weight",
+            )
 
 
 def value(pair: MirrorPair, item_value: float | None, weights: dict[str, float]) -> float:
@@ -120,6 +132,7 @@ def fill_review_queue(
     ``metadata.value``). Re-filling never duplicates an item: an open item takes in the group's
     new pairs; once resolved, pairs that arrive later are queued as a new item."""
     weights = weights or {}
+    check_weights(weights)
     values = values if values is not None else _item_values(store, mirror)
     pairs = [
         p

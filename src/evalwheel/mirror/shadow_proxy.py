@@ -28,9 +28,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evalwheel.asgi import lifespan, send_json
 from evalwheel.core.hashing import content_hash, short
@@ -76,7 +77,7 @@ class ShadowConfig(BaseModel):
 
     primary: str = Field(description="the primary's base URL; the client's path is appended")
     mirror: str = Field(default="live", min_length=1, description="the mirror the pairs join")
-    sample: float = Field(default=0.1, ge=0.0, le=1.0)
+    sample: float = Field(default=0.1, ge=0.0, le=1.0, allow_inf_nan=False)
     queue_size: int = Field(default=1000, ge=1, description="samples waiting for a worker")
     workers: int = Field(default=4, ge=1, description="candidate calls in flight at once")
     max_spend_usd: float | None = Field(default=None, ge=0, allow_inf_nan=False)
@@ -89,6 +90,19 @@ class ShadowConfig(BaseModel):
     )
     batch_size: int = Field(default=200, ge=1, description="pairs per store transaction")
     seed: int | None = Field(default=None, description="for the sampling draw (tests)")
+
+    @field_validator("primary")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        """A primary without a scheme or host would answer every client with 502 at run time."""
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018  (raises on a port that is not a number)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"must be an http:// or https:// base URL, not {redact_url(value)!r}")
+        return value
 
 
 class ShadowStats(BaseModel):

@@ -71,6 +71,8 @@ def mapped_record(line: int, data: dict[str, Any], mapping: dict[str, str]) -> T
         column = columns.get("input", "input")
         synonyms = [c for c in SYNONYMS["input"] if c in data]
         hint = f"; map one with --map input={synonyms[0] if synonyms else 'COLUMN'}"
+        if "input" in mapping:
+            hint = f" (--map input={column}): this row has no such column or it is empty"
         raise ValueError(column, f"required (the request){hint}")
     seen_at = None
     if "time" in values:

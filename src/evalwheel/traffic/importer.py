@@ -105,6 +105,8 @@ def prepare_traffic(
     errors = result.errors
     if not errors and not result.records:
         what = "model-call spans" if fmt == "otlp" else "records"
+        if result.skipped:
+            what += f" ({result.skipped} other spans: tool, agent, chain…)"
         errors = [RowError(1, "(file)", f"no {what}")]
     if errors:
         truncated = len(errors) > MAX_REPORTED_ERRORS

@@ -30,6 +30,7 @@ _ROLE_EVENTS = {
     "gen_ai.tool.message": "tool",
 }
 CONVERSATION_KEYS = ("gen_ai.conversation.id", "session.id")
+_MESSAGE_EVENTS = frozenset({*_ROLE_EVENTS, "gen_ai.content.prompt", DETAILS_EVENT})
 
 
 @dataclass
@@ -110,8 +111,11 @@ def _genai_list(attrs: dict[str, Any], key: str, where: str) -> list[Message] | 
     if key not in attrs:
         return None
     at = f"{where}[{key}]"
+    value = _json(attrs[key], at)
+    if isinstance(value, list):  # an arrayValue may hold each message as JSON text
+        value = [_json(v, f"{at}[{i}]") for i, v in enumerate(value)]
     try:
-        return msg.genai_messages(_json(attrs[key], at), "")
+        return msg.genai_messages(value, "")
     except MessageProblem as exc:
         raise _problem(at, exc) from None
 
@@ -270,5 +274,7 @@ def model_call(span: Span) -> ModelCall | None:
     if operation is not None:
         return _genai_call(span) if operation in MODEL_OPERATIONS else None
     if "gen_ai.input.messages" in attrs or indexed(attrs, "gen_ai.prompt"):
+        return _genai_call(span)
+    if any(name in _MESSAGE_EVENTS for name, _ in span.events):  # before operation.name existed
         return _genai_call(span)
     return None
