@@ -5,16 +5,20 @@ not by how they are written.
 - Different outcomes (a workflow against a question, a question against a refusal):
   ``different``, with the diff on ``outcome``.
 - Both asked, or both refused: ``equivalent`` whatever the wording.
-- Both built a workflow: ``equivalent`` when the truth oracle tells them apart on no event, else
+- Both built a workflow: ``equivalent`` when the truth oracle tells them apart on no event and
+  their free text agrees (below), else
   ``different`` with its counterexample (the shop event, what each workflow did, the differing
   end state) and the structural diff of the two documents. A workflow that does not read or does
   not pass the validator is run by nobody, so two answers are equivalent only if their documents
   are equal; otherwise the counterexample holds the validator's findings.
 
-The oracle compares free fields (an e-mail's subject and body, a note) by presence only, so two
-workflows that differ only in that wording are ``equivalent``: they count as ties and reach
-neither the pairwise judge nor the review queue. That keeps rephrasing out of the difference rate
-and the noise floor, at a price: a candidate that writes worse messages is not caught here.
+The oracle compares free fields (an e-mail's subject and body, a note) by presence only: right for
+a benchmark verdict, too generous for mirroring, where a candidate that writes worse messages to a
+merchant's customers must be caught. So two workflows the oracle calls equivalent are compared
+again with those fields as written; if they differ there, the pair is ``different`` with
+``counterexample.wording_only = true`` (the event and the differing fields), and the pairwise
+judge decides whether the wording is better or worse. Questions and refusals are compared by
+outcome only.
 """
 
 from __future__ import annotations
@@ -56,7 +60,11 @@ def relate_flow(
         return capped("different", structure, {"invalid": findings})
     result = check_equivalence(first, second, catalog)
     if result.equivalent:
-        return OutputRelation(relation="equivalent")
+        worded = check_equivalence(first, second, catalog, verbatim=True)
+        if worded.equivalent or worded.counterexample is None:
+            return OutputRelation(relation="equivalent")
+        wording = {"wording_only": True, **_sides_named(worded.counterexample)}
+        return capped("different", structure, _json(wording))
     if result.counterexample is not None:
         counterexample = _sides_named(result.counterexample)
     else:

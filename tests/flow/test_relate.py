@@ -135,3 +135,19 @@ def test_mirroring_uses_flow_behaviour_through_the_platform():
     assert found.relation == "different" and found.counterexample["event"]
     # Without the application, the same pair is only textually compared.
     assert relate_outputs(None, example, current, same_behaviour).relation == "different"
+
+
+def test_workflows_that_differ_only_in_wording_go_to_the_judge():
+    def mail(body: str) -> AppOutput:
+        action = ("send_internal_email", {"to": "ops@example.com", "subject": "Big", "body": body})
+        return built(workflow("order_created", f"({TOTAL} > 200)", [action]))
+
+    polite, rude = mail("Order {{order.name}} is over 200, please review"), mail("lol ignore")
+    found = relate_flow(polite, rude)
+    assert found.relation == "different"
+    assert found.counterexample is not None and found.counterexample["wording_only"] is True
+    diff = found.counterexample["diff"]
+    assert [(d["path"], d["candidate"]) for d in diff] == [("outbox[0].body", "lol ignore")]
+    assert relate_flow(
+        polite, mail("Order {{order.name}} is over 200, please review")
+    ).relation == ("equivalent")
