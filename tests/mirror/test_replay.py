@@ -162,3 +162,58 @@ def test_cli_replay_show_and_status(mirror_project: Project) -> None:
     assert status.exit_code == 1 and "not ready" in status.stdout
     bad = cli("mirror", "replay", "--traffic", "nope", "--current", "cur", "--candidate", "cand")
     assert bad.exit_code == 2
+
+
+def test_a_pointwise_judge_gives_each_windows_pass_rates(mirror_project: Project) -> None:
+    text = mirror_project.config_path.read_text()
+    mirror_project.config_path.write_text(
+        text + '\n[judges.point]\nmodel = "judge"\nrubric = "Good?"\nlabels = ["good", "bad"]\n'
+    )
+    result = _replay(mirror_project, pointwise_judge="point")
+    assert result.mirror.pointwise_judge == "point" and result.mirror.pointwise_version
+    plain = _replay(mirror_project)
+    assert plain.mirror.id != result.mirror.id  # another mirror: its runs are scored differently
+    status = mirroring.mirror_status(
+        result.mirror.id, rule=ReadinessRule(windows=3, min_pairs=5), project=mirror_project.root
+    )
+    current = [w.current_pass for w in status.windows]
+    candidate = [w.candidate_pass for w in status.windows]
+    assert all(e is not None and e.n == 6 for e in current + candidate)
+    # The current system says GOOD on the two regress items, the candidate on the four improve
+    # items; the judge is not calibrated, so the rates are its raw ones.
+    assert sum(round(e.estimate * e.n) for e in current if e and e.estimate is not None) == 2
+    assert sum(round(e.estimate * e.n) for e in candidate if e and e.estimate is not None) == 4
+    assert not any(w.pass_corrected for w in status.windows)
+    shown = cli("mirror", "status", result.mirror.id, "--min-pairs", "5")
+    assert "pass rate (raw judge): current" in shown.stdout
+
+
+def test_readiness_uses_the_judges_correction_when_it_has_one(mirror_project: Project) -> None:
+    from evalwheel.mirror.readiness import readiness
+    from evalwheel.stats.estimate import Estimate
+    from evalwheel.store.mirrors import MirrorPairRepository
+
+    result = _replay(mirror_project)
+    store = mirror_project.open_store()
+    try:
+        pairs = MirrorPairRepository(store).pairs(result.mirror.id)
+    finally:
+        store.close()
+    for pair in pairs:
+        pair.current.passed = "regress" in str(pair.request)
+        assert pair.candidate is not None
+        pair.candidate.passed = "improve" in str(pair.request)
+    seen: list[list[bool]] = []
+
+    def correct(verdicts: list[bool]) -> Estimate | None:
+        seen.append(verdicts)
+        return Estimate(estimate=0.5, n=len(verdicts), ci_low=0.1, ci_high=0.9, method="test")
+
+    report = readiness(result.mirror.id, pairs, correct=correct)
+    assert all(
+        w.pass_corrected and w.current_pass and w.current_pass.estimate == 0.5
+        for w in report.windows
+    )
+    assert sum(len(v) for v in seen) == 2 * len(ROWS)
+    raw = readiness(result.mirror.id, pairs, correct=lambda verdicts: None)
+    assert not any(w.pass_corrected for w in raw.windows)

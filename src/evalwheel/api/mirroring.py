@@ -54,8 +54,9 @@ from evalwheel.report.mirror_report import (
     mirror_json,
     mirror_markdown,
 )
-from evalwheel.runner.aggregate import summarize
+from evalwheel.runner.aggregate import corrected_estimate, summarize
 from evalwheel.runner.systems import resolve_system
+from evalwheel.stats.estimate import Estimate
 from evalwheel.store.datasets import DatasetRepository
 from evalwheel.store.db import Store
 from evalwheel.store.mirrors import MirrorPairRepository
@@ -151,6 +152,7 @@ async def amirror_replay(
     sample: int | None = None,
     seed: int = 0,
     judge: str | None = None,
+    pointwise_judge: str | None = None,
     allow_untrusted_judge: bool = False,
     weights: dict[str, float] | None = None,
     concurrency: int = 4,
@@ -161,8 +163,9 @@ async def amirror_replay(
 ) -> MirrorResult:
     """Replay stored ``traffic`` (``NAME[@VERSION]``) through the ``current`` and ``candidate``
     systems, compare every pair, judge the different ones with the pairwise ``judge`` (both
-    orders), and queue the pairs worth a human's time. The same arguments resume the same
-    mirror."""
+    orders), and queue the pairs worth a human's time. With a ``pointwise_judge`` both systems'
+    answers are also scored one by one (each day's pass rates in ``mirror_status``, corrected
+    when that judge is calibrated). The same arguments resume the same mirror."""
     project_obj = open_project(project)
     store = project_obj.open_store()
     try:
@@ -180,6 +183,7 @@ async def amirror_replay(
             systems["candidate"].system.version,
             sample,
             seed,
+            pointwise_judge,
         )
         stored = MirrorPairRepository(store)
         try:
@@ -201,8 +205,11 @@ async def amirror_replay(
                     repeat=repeat,
                     items=items,
                     sample_base=base,
+                    judges=[pointwise_judge] if pointwise_judge else (),
+                    allow_untrusted_judges=allow_untrusted_judge,
                 )
                 runs[role] = prepared.run_id
+                pinned = prepared.plan.judges.get(pointwise_judge or "")
             record = MirrorRecord(
                 id=name,
                 source="replay",
@@ -213,6 +220,8 @@ async def amirror_replay(
                 seed=seed,
                 items=items,
                 runs=runs,
+                pointwise_judge=pointwise_judge,
+                pointwise_version=pinned,
                 created_at=datetime.now(UTC),
             )
             save_mirror(store, record)
@@ -331,8 +340,19 @@ def mirror_status(
     store = open_project(project).open_store()
     try:
         record = load_mirror(store, mirror)
+        correct = None
+        if record.pointwise_version is not None:
+            version = record.pointwise_version
+
+            def correct(judged: list[bool]) -> Estimate | None:
+                return corrected_estimate(store, version, judged, len(judged))
+
         return readiness(
-            record.id, MirrorPairRepository(store).pairs(record.id), window=window, rule=rule
+            record.id,
+            MirrorPairRepository(store).pairs(record.id),
+            window=window,
+            rule=rule,
+            correct=correct,
         )
     finally:
         store.close()

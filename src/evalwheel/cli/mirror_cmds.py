@@ -108,6 +108,10 @@ def replay(
     sample: Annotated[int | None, typer.Option(min=1, help="A uniform sample of N items.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the sample.")] = 0,
     judge: JudgeOption = None,
+    pointwise_judge: Annotated[
+        str | None,
+        typer.Option(help="Also score every answer with this judge (pass rates per window)."),
+    ] = None,
     allow_untrusted_judge: UntrustedOption = False,
     weight: WeightOption = None,
     concurrency: Annotated[int, typer.Option(min=1, max=4096)] = 4,
@@ -125,6 +129,7 @@ def replay(
             sample=sample,
             seed=seed,
             judge=judge,
+            pointwise_judge=pointwise_judge,
             allow_untrusted_judge=allow_untrusted_judge,
             weights=_weights(weight),
             concurrency=concurrency,

@@ -76,6 +76,12 @@ def readiness_lines(report: Readiness) -> list[str]:
             f"wins {w.preference.wins} losses {w.preference.losses} ties {w.preference.ties}  "
             f"net {_rate(w.preference.net)}  [{mark}]"
         )
+        if w.current_pass is not None or w.candidate_pass is not None:
+            kind = "judge-corrected" if w.pass_corrected else "raw judge"
+            lines.append(
+                f"      pass rate ({kind}): current {_rate(w.current_pass)}, "
+                f"candidate {_rate(w.candidate_pass)}"
+            )
     lines.append(("READY: " if report.ready else "not ready: ") + report.reason)
     return lines
 

@@ -30,6 +30,11 @@ class PairSide(BaseModel):
     output_tokens: int = 0
     cost_usd: float = 0.0
     run_id: str | None = Field(default=None, description="the run that produced it (replay)")
+    passed: bool | None = Field(
+        default=None,
+        description="the pointwise judge's verdict on this answer (a replay with a pointwise "
+        "judge; None: not judged, or the judge gave no verdict)",
+    )
 
 
 class FieldDiff(BaseModel):
@@ -145,4 +150,8 @@ class MirrorRecord(BaseModel):
     runs: dict[str, str] = Field(
         default_factory=dict, description="role (current, candidate) → run id"
     )
+    pointwise_judge: str | None = Field(
+        default=None, description="the judge that scored each answer on its own (pass rates)"
+    )
+    pointwise_version: str | None = None
     created_at: datetime

@@ -11,6 +11,7 @@ not evidence.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field
@@ -33,12 +34,16 @@ class ReadinessRule(BaseModel):
 
 
 class Window(BaseModel):
-    """One window of traffic."""
+    """One window of traffic. With a pointwise judge on the replay, each system's pass rate on
+    the window's answers (corrected for the judge's measured errors when it is calibrated)."""
 
     start: datetime
     pairs: int
     difference_rate: Estimate
     preference: Preference
+    current_pass: Estimate | None = None
+    candidate_pass: Estimate | None = None
+    pass_corrected: bool = False
     counts: bool = Field(description="has enough decided pairs to count for readiness")
     passes: bool | None = Field(
         default=None, description="lower bound of net ≥ min_net (None when it does not count)"
@@ -62,10 +67,31 @@ def _start(moment: datetime, size: timedelta) -> datetime:
     return epoch + ((moment - epoch) // size) * size
 
 
+Correction = Callable[[list[bool]], Estimate | None]
+
+
+def _pass_rate(verdicts: list[bool], correct: Correction | None) -> tuple[Estimate | None, bool]:
+    """The judge's pass rate over the answers it judged, corrected when a correction is given and
+    possible (a judge that carries no information gives no corrected estimate: raw it is)."""
+    if not verdicts:
+        return None, False
+    if correct is not None:
+        corrected = correct(verdicts)
+        if corrected is not None and corrected.estimate is not None:
+            return corrected, True
+    return wilson(sum(verdicts), len(verdicts)), False
+
+
 def readiness(
-    mirror: str, pairs: list[MirrorPair], *, window: str = "day", rule: ReadinessRule | None = None
+    mirror: str,
+    pairs: list[MirrorPair],
+    *,
+    window: str = "day",
+    rule: ReadinessRule | None = None,
+    correct: Correction | None = None,
 ) -> Readiness:
-    """Per-window results of the analysed pairs and the readiness verdict."""
+    """Per-window results of the analysed pairs and the readiness verdict. ``correct`` turns a
+    pointwise judge's verdicts into a corrected pass rate (see ``runner.aggregate``)."""
     if window not in WINDOWS:
         raise InputError(f"must be one of {', '.join(WINDOWS)}, not {window!r}", field="window")
     rule = rule or ReadinessRule()
@@ -81,12 +107,22 @@ def readiness(
         differs = [p.analysis.relation in ("different", "failed") for p in members if p.analysis]
         counts = pref.decided >= rule.min_pairs
         low = pref.net.ci_low
+        current_pass, corrected_a = _pass_rate(
+            [p.current.passed for p in members if p.current.passed is not None], correct
+        )
+        candidate_pass, corrected_b = _pass_rate(
+            [p.candidate.passed for p in members if p.candidate and p.candidate.passed is not None],
+            correct,
+        )
         shown.append(
             Window(
                 start=start,
                 pairs=len(members),
                 difference_rate=wilson(sum(differs), len(differs)),
                 preference=pref,
+                current_pass=current_pass,
+                candidate_pass=candidate_pass,
+                pass_corrected=corrected_a and corrected_b,
                 counts=counts,
                 passes=(low is not None and low >= rule.min_net) if counts else None,
             )

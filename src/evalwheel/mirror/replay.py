@@ -44,10 +44,19 @@ def sample_items(
     return [i for i in ids if i in chosen]
 
 
-def mirror_id(traffic: str, current: str, candidate: str, sample: int | None, seed: int) -> str:
-    """The same traffic, systems (by version) and sample always name the same mirror, so running
-    the command again resumes it."""
+def mirror_id(
+    traffic: str,
+    current: str,
+    candidate: str,
+    sample: int | None,
+    seed: int,
+    pointwise_judge: str | None = None,
+) -> str:
+    """The same traffic, systems (by version), sample and pointwise judge always name the same
+    mirror, so running the command again resumes it."""
     key = {"traffic": traffic, "current": current, "candidate": candidate, "sample": sample}
+    if pointwise_judge:
+        key["pointwise_judge"] = pointwise_judge
     return "mir-" + short(content_hash({**key, "seed": seed}))
 
 
@@ -98,14 +107,24 @@ def build_pairs(store: Store, record: MirrorRecord) -> int:
     stored keep their analysis. Returns how many pairs were added."""
     runs = RunRepository(store)
     by_key: dict[tuple[str, str, int], PairSide] = {}
+    scorer = f"judge:{record.pointwise_judge}" if record.pointwise_judge else None
     for role, run_id in record.runs.items():
         row = runs.get(run_id)
         system = f"{row.system_name}@{row.system_version[:12]}"
+        verdicts = (
+            {
+                (s.example_id, s.repetition): s.passed
+                for s in runs.scores(run_id)
+                if s.scorer == scorer
+            }
+            if scorer
+            else {}
+        )
         for trace in runs.traces(run_id):
             output = load_output(store, trace)
-            by_key[(role, trace.example_id, trace.repetition)] = side_from_output(
-                output, system, run_id
-            )
+            side = side_from_output(output, system, run_id)
+            side.passed = verdicts.get((trace.example_id, trace.repetition))
+            by_key[(role, trace.example_id, trace.repetition)] = side
     version = DatasetRepository(store).resolve(record.traffic or "")
     wanted = set(record.items)
     repo = MirrorPairRepository(store)

@@ -81,7 +81,7 @@ def summarize(store: Store, run_id: str) -> RunSummary:
         corrected = None
         judge_version = plan.judges.get(scorer.removeprefix("judge:"))
         if scorer.startswith("judge:") and judge_version:
-            corrected = _corrected(store, judge_version, judged[scorer], len(values))
+            corrected = corrected_estimate(store, judge_version, judged[scorer], len(values))
         summaries[scorer] = ScorerSummary(
             pass_rate=_rate(tries, plan.repeat),
             not_scored=not_scored.get(scorer, 0),
@@ -123,7 +123,7 @@ def _rate(tries: list[tuple[int, int]], repeat: int) -> Estimate:
     return wilson(sum(c for c, _ in tries), sum(n for _, n in tries))
 
 
-def _corrected(
+def corrected_estimate(
     store: Store, judge_version: str, judged: list[bool], n_total: int
 ) -> CorrectedEstimate | None:
     """The pass rate corrected for the judge's measured errors (TPR/TNR on its calibration's test
