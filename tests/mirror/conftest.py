@@ -4,6 +4,7 @@ scripted pairwise judge on a real HTTP server."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -64,9 +65,9 @@ def judge_url() -> Iterator[PairwiseJudgeServer]:
 
 
 @pytest.fixture
-def mirror_project(sqlite_project: Project, judge_url: PairwiseJudgeServer) -> Project:
+def mirror_project(sqlite_project: Project, judge_url: PairwiseJudgeServer) -> Iterator[Project]:
     root = sqlite_project.root
-    (root / "agent.py").write_text(AGENT)
+    (root / "mirror_agent.py").write_text(AGENT)
     text = sqlite_project.config_path.read_text()
     text += f"""
 [models.judge]
@@ -82,11 +83,11 @@ labels = ["A", "B", "tie"]
 
 [systems.cur]
 kind = "python"
-function = "agent:current"
+function = "mirror_agent:current"
 
 [systems.cand]
 kind = "python"
-function = "agent:candidate"
+function = "mirror_agent:candidate"
 """
     sqlite_project.config_path.write_text(text)
     rows = [
@@ -99,4 +100,5 @@ function = "agent:candidate"
         for i, text in enumerate(ROWS)
     ]
     ew.import_examples(rows, "traffic", kind="traffic", project=root)
-    return Project.load(root)
+    yield Project.load(root)
+    sys.modules.pop("mirror_agent", None)  # each test's project writes its own module

@@ -71,7 +71,7 @@ def test_json_outputs_are_the_typed_results_and_text_prints_literally(
 ) -> None:
     rows = [
         {"id": f"m{i}", "input": f"same {i}", "tags": ["[bold]x[/bold]", "[link=http://e]y"]}
-        for i in range(3)
+        for i in range(5)
     ]
     ew.import_examples(rows, "marked", kind="traffic", project=mirror_project.root)
     replay = cli(
@@ -89,10 +89,10 @@ def test_json_outputs_are_the_typed_results_and_text_prints_literally(
     mirror = json.loads(replay.stdout)["mirror"]["id"]
     shown = cli("mirror", "show", mirror, "--json")
     summary = MirrorSummary.model_validate(json.loads(shown.stdout))
-    assert summary.pairs == 3 and summary.mirror == mirror
+    assert summary.pairs == 5 and summary.mirror == mirror
     text = cli("mirror", "show", mirror)
-    assert "  [bold]x[/bold]: n=3" in text.stdout
-    assert "  [link=http://e]y: n=3" in text.stdout
+    assert "  [bold]x[/bold]: n=5" in text.stdout
+    assert "  [link=http://e]y: n=5" in text.stdout
     status = cli("mirror", "status", mirror, "--json")
     assert status.exit_code == 1  # not ready: a failed check, and the JSON still comes
     readiness = Readiness.model_validate(json.loads(status.stdout))

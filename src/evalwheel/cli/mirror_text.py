@@ -5,6 +5,7 @@ from __future__ import annotations
 from evalwheel.mirror.gap import Gap
 from evalwheel.mirror.readiness import Readiness
 from evalwheel.mirror.summary import MirrorSummary, Preference
+from evalwheel.report.views import MIN_SLICE_N
 from evalwheel.stats.estimate import Estimate
 
 
@@ -50,9 +51,15 @@ def summary_lines(summary: MirrorSummary, *, slices: bool = True) -> list[str]:
         lines.append("pairwise judge: none (different pairs stay undecided; --judge NAME)")
     cost = ", ".join(f"{k} ${v:.6f}" for k, v in summary.cost_usd.items())
     lines.append(f"cost: {cost}")
-    if slices and summary.slices:
-        lines.append("per slice:")
-        for name, result in summary.slices.items():
+    shown = {k: v for k, v in summary.slices.items() if v.n >= MIN_SLICE_N}
+    if slices and shown:
+        folded = len(summary.slices) - len(shown)
+        lines.append(
+            f"per slice (n ≥ {MIN_SLICE_N}"
+            + (f"; {folded} smaller slices in --json" if folded else "")
+            + "):"
+        )
+        for name, result in shown.items():
             pref = result.preference
             lines.append(
                 f"  {name}: n={result.n}, different {_rate(result.difference_rate)}, "
