@@ -249,3 +249,26 @@ def test_the_cli_prints_a_generated_token_once_and_requires_it(tmp_path: Path):
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_served_connections_turn_nagle_off() -> None:
+    """asyncio sets TCP_NODELAY only on sockets made with proto IPPROTO_TCP; ``bind`` makes them
+    with proto 0, so without this every two-part response waited for a delayed ACK (~40 ms)."""
+    from evalwheel.http_server import ListenOptions, _no_delay, bind
+
+    listener = bind(ListenOptions(host="127.0.0.1", port=0))
+    client = socket.create_connection(listener.getsockname()[:2])
+    served, _ = listener.accept()
+    try:
+        assert served.proto == 0
+        assert served.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+
+        class Transport:
+            def get_extra_info(self, name: str) -> socket.socket | None:
+                return served if name == "socket" else None
+
+        _no_delay(Transport())  # type: ignore[arg-type]
+        assert served.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        for s in (served, client, listener):
+            s.close()
