@@ -8,21 +8,25 @@ call cache on a second pass. Running the same command again continues where it s
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from evalwheel.api.datasets import import_examples
-from evalwheel.api.evaluation import ProgressCallback, aevaluate, aresume, prepare_run
+from evalwheel.api.evaluation import ProgressCallback, aresume, prepare_run
+from evalwheel.api.mirror_gap import amirror_gap, gap_from_runs, mirror_gap
+from evalwheel.api.mirror_outputs import (
+    Exported,
+    mirror_export,
+    mirror_status,
+    mirror_summary_of,
+    render_mirror_report,
+    write_mirror_report,
+)
 from evalwheel.api.projects import ProjectLike, open_project
-from evalwheel.api.reporting import ReportFormat
-from evalwheel.core.dataset import DatasetKind, DatasetVersion
+from evalwheel.core.dataset import DatasetVersion
 from evalwheel.core.example import Example
 from evalwheel.core.judge import Judge, JudgeKind
 from evalwheel.core.mirror import MirrorRecord
@@ -32,9 +36,6 @@ from evalwheel.judges.registry import JudgeRegistry
 from evalwheel.judges.resolve import judge_client, load_judge
 from evalwheel.llm.budget import Budget, BudgetTracker
 from evalwheel.mirror.analysis import analyse_mirror
-from evalwheel.mirror.gap import Gap, gap_between
-from evalwheel.mirror.harvest import failure_cases, golden_candidates
-from evalwheel.mirror.readiness import Readiness, ReadinessRule, readiness
 from evalwheel.mirror.replay import (
     CANDIDATE_SAMPLE_BASE,
     CURRENT_REPEAT,
@@ -45,18 +46,9 @@ from evalwheel.mirror.replay import (
     save_mirror,
 )
 from evalwheel.mirror.review import QueueFill, fill_review_queue
-from evalwheel.mirror.summary import MirrorSummary, summarize_pairs
+from evalwheel.mirror.summary import MirrorSummary
 from evalwheel.project import Project
-from evalwheel.report.mirror_report import (
-    MirrorReportData,
-    example_pairs,
-    mirror_html,
-    mirror_json,
-    mirror_markdown,
-)
-from evalwheel.runner.aggregate import corrected_estimate, summarize
 from evalwheel.runner.systems import resolve_system
-from evalwheel.stats.estimate import Estimate
 from evalwheel.store.datasets import DatasetRepository
 from evalwheel.store.db import Store
 from evalwheel.store.mirrors import MirrorPairRepository
@@ -137,11 +129,6 @@ async def _analyse(
             redo=redo,
             on_pair=on_pair,
         )
-
-
-def _summary(store: Store, record: MirrorRecord) -> MirrorSummary:
-    pairs = MirrorPairRepository(store).pairs(record.id)
-    return summarize_pairs(record.id, record.source, record.current, record.candidate, pairs)
 
 
 async def amirror_replay(
@@ -253,7 +240,7 @@ async def amirror_replay(
             on_pair,
         )
         fill = fill_review_queue(store, record.id, weights=weights)
-        summary = _summary(store, record)
+        summary = mirror_summary_of(store, record)
         complete = (
             complete
             and summary.analysed == len(record.items) == stored.count(record.id)
@@ -306,7 +293,7 @@ async def amirror_compare(
             on_pair,
         )
         fill = fill_review_queue(store, record.id, weights=weights)
-        summary = _summary(store, record)
+        summary = mirror_summary_of(store, record)
         return MirrorResult(
             mirror=record, complete=summary.analysed == summary.pairs, summary=summary, review=fill
         )
@@ -323,37 +310,7 @@ def mirror_summary(mirror: str, *, project: ProjectLike = None) -> MirrorSummary
     """What a mirror has found so far (no work is done)."""
     store = open_project(project).open_store()
     try:
-        return _summary(store, load_mirror(store, mirror))
-    finally:
-        store.close()
-
-
-def mirror_status(
-    mirror: str,
-    *,
-    window: str = "day",
-    rule: ReadinessRule | None = None,
-    project: ProjectLike = None,
-) -> Readiness:
-    """The candidate's results per window of traffic and whether it is ready (see
-    ``evalwheel.mirror.readiness`` for the rule)."""
-    store = open_project(project).open_store()
-    try:
-        record = load_mirror(store, mirror)
-        correct = None
-        if record.pointwise_version is not None:
-            version = record.pointwise_version
-
-            def correct(judged: list[bool]) -> Estimate | None:
-                return corrected_estimate(store, version, judged, len(judged))
-
-        return readiness(
-            record.id,
-            MirrorPairRepository(store).pairs(record.id),
-            window=window,
-            rule=rule,
-            correct=correct,
-        )
+        return mirror_summary_of(store, load_mirror(store, mirror))
     finally:
         store.close()
 
@@ -378,234 +335,21 @@ def mirror_review(
         store.close()
 
 
-class Exported(BaseModel):
-    """A dataset made from a mirror."""
-
-    dataset: str
-    items: int
-    considered: int
-    skipped: dict[str, int]
-
-
-def mirror_export(mirror: str, what: str, name: str, *, project: ProjectLike = None) -> Exported:
-    """Store a mirror's ``failures`` (losing answers with the winning one as reference: training
-    data, kind ``synthetic``) or its human-labelled pairs as ``golden`` candidates."""
-    project_obj = open_project(project)
-    store = project_obj.open_store()
-    try:
-        record = load_mirror(store, mirror)
-        if what == "failures":
-            harvest, kind = failure_cases(store, record.id), DatasetKind.SYNTHETIC
-        elif what == "golden":
-            harvest, kind = golden_candidates(store, record.id), DatasetKind.GOLDEN
-        else:
-            raise InputError(f"must be failures or golden, not {what!r}", field="what")
-    finally:
-        store.close()
-    if not harvest.examples:
-        raise InputError(
-            f"mirror {mirror} has no {what} to export (considered {harvest.considered} pairs: "
-            + ", ".join(f"{k} {v}" for k, v in harvest.skipped.items())
-            + ")",
-            field="what",
-        )
-    version = import_examples(harvest.examples, name, kind=kind, project=project_obj)
-    return Exported(
-        dataset=f"{version.name}@{version.version_id[:12]}",
-        items=len(harvest.examples),
-        considered=harvest.considered,
-        skipped=harvest.skipped,
-    )
-
-
-async def amirror_gap(
-    system: str,
-    *,
-    traffic: str,
-    judge: str,
-    benchmark: str | None = None,
-    benchmark_run: str | None = None,
-    split: str | None = "test",
-    scorers: Sequence[str] = (),
-    sample: int | None = None,
-    seed: int = 0,
-    allow_untrusted_judge: bool = False,
-    concurrency: int = 4,
-    budget_usd: float | None = None,
-    project: ProjectLike = None,
-    on_progress: ProgressCallback | None = None,
-) -> Gap:
-    """Run ``system`` on the benchmark's ``split`` (or take its finished ``benchmark_run``) and on
-    (a sample of) the traffic scored by the pointwise ``judge``; return the gap between the two
-    pass rates. The traffic sample is drawn as ``mirror_replay`` draws it, so the same ``sample``
-    and ``seed`` judge the items a mirror replayed (their answers then come from the cache). The benchmark rate is the
-    application's pass scorer, else the first of ``scorers``."""
-    project_obj = open_project(project)
-    store = project_obj.open_store()
-    try:
-        version = DatasetRepository(store).resolve(traffic)
-        items = sample_items(version, DatasetRepository(store), sample, seed)
-    finally:
-        store.close()
-    if benchmark_run is not None:
-        store = project_obj.open_store()
-        try:
-            bench_summary = summarize(store, benchmark_run)
-        finally:
-            store.close()
-        if bench_summary.status != "completed":
-            raise InputError(f"run {benchmark_run} is {bench_summary.status}; resume it first")
-    elif benchmark is not None:
-        bench = await aevaluate(
-            system,
-            benchmark,
-            project=project_obj,
-            split=split,
-            scorers=scorers,
-            concurrency=concurrency,
-            budget_usd=budget_usd,
-            on_progress=on_progress,
-        )
-        if not bench.complete:
-            raise InputError(f"the benchmark run {bench.run_id} did not finish; resume it first")
-        bench_summary = bench.summary
-    else:
-        raise InputError("name the benchmark or a finished benchmark run", field="benchmark")
-    seen = await _traffic_run(
-        project_obj,
-        system,
-        version,
-        items,
-        judge,
-        allow_untrusted_judge,
-        concurrency,
-        budget_usd,
-        on_progress,
-    )
-    return gap_between(bench_summary, seen, judge)
-
-
-async def _traffic_run(
-    project: Project,
-    system: str,
-    version: DatasetVersion,
-    items: Sequence[str],
-    judge: str,
-    allow_untrusted_judge: bool,
-    concurrency: int,
-    budget_usd: float | None,
-    on_progress: ProgressCallback | None,
-) -> Any:
-    store = project.open_store()
-    try:
-        prepared = prepare_run(
-            project,
-            store,
-            system,
-            f"{version.name}@{version.version_id}",
-            items=list(items),
-            judges=[judge],
-            allow_untrusted_judges=allow_untrusted_judge,
-        )
-    finally:
-        store.close()
-    result = await aresume(
-        prepared.run_id,
-        project=project,
-        concurrency=concurrency,
-        budget_usd=budget_usd,
-        on_progress=on_progress,
-    )
-    return result.summary
-
-
-def mirror_gap(system: str, **kwargs: Any) -> Gap:
-    """``amirror_gap`` for scripts and notebooks."""
-    return run_sync(amirror_gap(system, **kwargs))
-
-
-def gap_from_runs(
-    benchmark_run: str, traffic_run: str, judge: str, *, project: ProjectLike = None
-) -> Gap:
-    """The gap from two finished runs of one system (a benchmark run and a judged traffic run)."""
-    store = open_project(project).open_store()
-    try:
-        return gap_between(summarize(store, benchmark_run), summarize(store, traffic_run), judge)
-    finally:
-        store.close()
-
-
-def render_mirror_report(
-    mirror: str,
-    fmt: ReportFormat = "html",
-    *,
-    window: str = "day",
-    rule: ReadinessRule | None = None,
-    benchmark_run: str | None = None,
-    traffic_run: str | None = None,
-    judge: str | None = None,
-    project: ProjectLike = None,
-) -> str:
-    """A mirror's report text: the headline, readiness per ``window`` under ``rule``, the
-    benchmark-to-traffic gap when both finished runs and the traffic run's ``judge`` are given,
-    the slices and the pairs most worth a look."""
-    if fmt not in ("html", "md", "json"):
-        raise InputError(f"must be html, md or json, not {fmt!r}", field="format")
-    if (benchmark_run or traffic_run or judge) and not (benchmark_run and traffic_run and judge):
-        raise InputError(
-            "a gap needs all three: the benchmark run, the judged traffic run and the judge",
-            field="benchmark_run",
-        )
-    store = open_project(project).open_store()
-    try:
-        record = load_mirror(store, mirror)
-        pairs = MirrorPairRepository(store).pairs(record.id)
-        gap = None
-        if benchmark_run and traffic_run and judge:
-            gap = gap_between(summarize(store, benchmark_run), summarize(store, traffic_run), judge)
-        data = MirrorReportData(
-            summary=summarize_pairs(
-                record.id, record.source, record.current, record.candidate, pairs
-            ),
-            readiness=readiness(record.id, pairs, window=window, rule=rule),
-            gap=gap,
-            examples=example_pairs(pairs),
-        )
-    finally:
-        store.close()
-    if fmt == "html":
-        return mirror_html(data)
-    if fmt == "md":
-        return mirror_markdown(data)
-    return mirror_json(data)
-
-
-def write_mirror_report(
-    mirror: str,
-    fmt: ReportFormat = "html",
-    *,
-    window: str = "day",
-    rule: ReadinessRule | None = None,
-    benchmark_run: str | None = None,
-    traffic_run: str | None = None,
-    judge: str | None = None,
-    output: str | os.PathLike[str] | None = None,
-    project: ProjectLike = None,
-) -> Path:
-    """Write the mirror's report (default file: ``mirror-MIRROR.EXT``) and return its path."""
-    text = render_mirror_report(
-        mirror,
-        fmt,
-        window=window,
-        rule=rule,
-        benchmark_run=benchmark_run,
-        traffic_run=traffic_run,
-        judge=judge,
-        project=project,
-    )
-    path = Path(output or f"mirror-{re.sub(r'[^A-Za-z0-9_.-]', '_', mirror)}.{fmt}")
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write the report: {exc.strerror}", file=str(path)) from None
-    return path.resolve()
+__all__ = [
+    "Exported",
+    "MirrorResult",
+    "amirror_compare",
+    "amirror_gap",
+    "amirror_replay",
+    "gap_from_runs",
+    "mirror_compare",
+    "mirror_export",
+    "mirror_gap",
+    "mirror_replay",
+    "mirror_review",
+    "mirror_status",
+    "mirror_summary",
+    "mirrors",
+    "render_mirror_report",
+    "write_mirror_report",
+]
