@@ -193,3 +193,16 @@ def test_cli_writes_the_report(mirror_project: Project, tmp_path: Path) -> None:
     assert cli("mirror", "report", mirror, "--format", "pdf").exit_code == 2
     lone = cli("mirror", "report", mirror, "--benchmark-run", "r1")
     assert lone.exit_code == 2 and "all three" in lone.stderr
+
+
+def test_many_small_slices_are_folded_into_the_json(mirror_project: Project) -> None:
+    from evalwheel.report.mirror_report import FOLD_ABOVE, shown_slices
+
+    replayed = mirroring.mirror_replay(
+        "traffic", "cur", "cand", project=mirror_project.root
+    ).summary
+    assert shown_slices(replayed) == (replayed.slices, 0)  # few slices: all shown
+    big, small = replayed.slices["kind:same"], replayed.slices["kind:biased"]
+    many = {f"s{i}": small for i in range(FOLD_ABOVE)} | {"big": big}
+    kept, folded = shown_slices(replayed.model_copy(update={"slices": many}))
+    assert list(kept) == ["big"] and folded == FOLD_ABOVE

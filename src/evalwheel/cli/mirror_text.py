@@ -5,6 +5,7 @@ from __future__ import annotations
 from evalwheel.mirror.gap import Gap
 from evalwheel.mirror.readiness import Readiness
 from evalwheel.mirror.summary import MirrorSummary, Preference
+from evalwheel.report.mirror_report import shown_slices
 from evalwheel.report.views import MIN_SLICE_N
 from evalwheel.stats.estimate import Estimate
 
@@ -51,13 +52,12 @@ def summary_lines(summary: MirrorSummary, *, slices: bool = True) -> list[str]:
         lines.append("pairwise judge: none (different pairs stay undecided; --judge NAME)")
     cost = ", ".join(f"{k} ${v:.6f}" for k, v in summary.cost_usd.items())
     lines.append(f"cost: {cost}")
-    shown = {k: v for k, v in summary.slices.items() if v.n >= MIN_SLICE_N}
+    shown, folded = shown_slices(summary)
     if slices and shown:
-        folded = len(summary.slices) - len(shown)
         lines.append(
-            f"per slice (n ≥ {MIN_SLICE_N}"
-            + (f"; {folded} smaller slices in --json" if folded else "")
-            + "):"
+            "per slice"
+            + (f" (n ≥ {MIN_SLICE_N}; {folded} smaller slices in --json)" if folded else "")
+            + ":"
         )
         for name, result in shown.items():
             pref = result.preference

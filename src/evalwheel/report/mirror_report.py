@@ -22,8 +22,9 @@ from evalwheel.mirror.analysis import request_text, side_text
 from evalwheel.mirror.gap import Gap
 from evalwheel.mirror.readiness import Readiness
 from evalwheel.mirror.review import group_key, uncertainty, value
-from evalwheel.mirror.summary import MirrorSummary
+from evalwheel.mirror.summary import MirrorSummary, SliceResult
 from evalwheel.report.render import html_environment, markdown_environment
+from evalwheel.report.views import MIN_SLICE_N
 
 EXAMPLE_PAIRS = 5
 
@@ -91,16 +92,30 @@ def example_pairs(pairs: list[MirrorPair], limit: int = EXAMPLE_PAIRS) -> list[E
     return shown
 
 
+FOLD_ABOVE = 12  # slices; beyond this many, slices under MIN_SLICE_N items are left to the JSON
+
+
+def shown_slices(summary: MirrorSummary) -> tuple[dict[str, SliceResult], int]:
+    """The slices a person reads, and how many were folded: all of them when there are few, else
+    those with at least ``MIN_SLICE_N`` items (a one-item slice's interval says nothing)."""
+    if len(summary.slices) <= FOLD_ABOVE:
+        return dict(summary.slices), 0
+    kept = {k: v for k, v in summary.slices.items() if v.n >= MIN_SLICE_N}
+    return kept, len(summary.slices) - len(kept)
+
+
 def mirror_html(data: MirrorReportData) -> str:
     """The mirror report as one self-contained HTML page."""
     template = html_environment().get_template("mirror.html.j2")
-    return template.render(data=data, s=data.summary)
+    slices, folded = shown_slices(data.summary)
+    return template.render(data=data, s=data.summary, slices=slices, folded=folded)
 
 
 def mirror_markdown(data: MirrorReportData) -> str:
     """The mirror report as Markdown for a pull request (answers in the example table cut)."""
     template = markdown_environment().get_template("mirror.md.j2")
-    return template.render(data=data, s=data.summary)
+    slices, folded = shown_slices(data.summary)
+    return template.render(data=data, s=data.summary, slices=slices, folded=folded)
 
 
 def mirror_json(data: MirrorReportData) -> str:
