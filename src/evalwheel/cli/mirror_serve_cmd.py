@@ -8,12 +8,10 @@ from typing import Annotated
 import typer
 
 from evalwheel import http_server
-from evalwheel.api.mirroring_live import serve_mirror, shadow_config, shadow_target
 from evalwheel.cli.context import project_store
 from evalwheel.cli.output import info, out, warn
 from evalwheel.errors import InputError
 from evalwheel.http_guard import GuardConfig, allowed_host_names
-from evalwheel.mirror.shadow_proxy import TOKEN_HEADER
 from evalwheel.redaction import redact_url
 
 
@@ -75,6 +73,10 @@ def serve(
     The proxy's token goes in the X-Evalwheel-Token header (EVALWHEEL_SERVE_TOKEN, or generated
     and printed at start); the client's Authorization header is forwarded to the primary.
     """
+    # aiohttp and the proxy load only for this command: the rest of the CLI starts without them.
+    from evalwheel.api.mirroring_live import serve_mirror, shadow_config, shadow_target
+    from evalwheel.mirror.shadow_proxy import TOKEN_HEADER
+
     if not (max_body_mb > 0 and math.isfinite(max_body_mb)):
         raise InputError(f"must be a positive number, not {max_body_mb}", field="max_body_mb")
     listen = http_server.ListenOptions(host=host, port=port, max_connections=max_connections)
