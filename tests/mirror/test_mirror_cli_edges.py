@@ -7,7 +7,7 @@ import json
 import pytest
 
 import evalwheel as ew
-from evalwheel.cli import mirror_serve_cmd
+from evalwheel.api import mirroring_live
 from evalwheel.errors import InputError
 from evalwheel.mirror.readiness import Readiness
 from evalwheel.mirror.shadow_proxy import ShadowStats
@@ -28,7 +28,7 @@ def test_serve_prints_its_counters_and_hides_credentials(
     sqlite_project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        mirror_serve_cmd, "serve_mirror", lambda *a, **k: ShadowStats(requests=3, sampled=1)
+        mirroring_live, "serve_mirror", lambda *a, **k: ShadowStats(requests=3, sampled=1)
     )
     monkeypatch.setenv("CAND_KEY", "candidatekeyvalue123456")
     primary = "https://user:s3cretpw@llm.example/v1?api_key=querykey987"
@@ -45,7 +45,7 @@ def test_serve_prints_its_counters_and_hides_credentials(
 def test_serve_refuses_a_primary_that_is_not_an_http_url(
     sqlite_project: Project, monkeypatch: pytest.MonkeyPatch, primary: str
 ) -> None:
-    monkeypatch.setattr(mirror_serve_cmd, "serve_mirror", lambda *a, **k: ShadowStats())
+    monkeypatch.setattr(mirroring_live, "serve_mirror", lambda *a, **k: ShadowStats())
     result = serve("--primary", primary)
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
