@@ -98,21 +98,23 @@ def _app_of(project: Project, record: MirrorRecord) -> Any:
     return current.app
 
 
-async def _analyse(
+async def _compare_and_queue(
     project: Project,
     store: Store,
     record: MirrorRecord,
-    judge: str | None,
-    allow_untrusted_judge: bool,
+    judge: Judge | None,
+    *,
     concurrency: int,
-    budget: Budget | None,
+    budget_usd: float | None,
     redo: bool,
+    weights: dict[str, float] | None,
     on_pair: PairProgress | None,
-) -> None:
-    chosen = _pairwise_judge(project, store, judge, allow_untrusted_judge) if judge else None
+) -> tuple[QueueFill, MirrorSummary]:
+    """Analyse the mirror's pairs (judging the different ones with ``judge``), refill the review
+    queue, and summarise: the common end of a replay and a compare."""
     client = (
-        judge_client(project, store, chosen.model, tracker=BudgetTracker(budget or Budget()))
-        if chosen
+        judge_client(project, store, judge.model, tracker=BudgetTracker(Budget(usd=budget_usd)))
+        if judge
         else None
     )
     async with AsyncExitStack() as stack:
@@ -123,12 +125,14 @@ async def _analyse(
             record.id,
             app=_app_of(project, record),
             examples=_examples(store, record),
-            judge=chosen,
+            judge=judge,
             client=client,
             concurrency=concurrency,
             redo=redo,
             on_pair=on_pair,
         )
+    fill = fill_review_queue(store, record.id, weights=weights)
+    return fill, mirror_summary_of(store, record)
 
 
 async def amirror_replay(
@@ -157,8 +161,10 @@ async def amirror_replay(
     store = project_obj.open_store()
     try:
         version: DatasetVersion = DatasetRepository(store).resolve(traffic)
-        if judge:
-            _pairwise_judge(project_obj, store, judge, allow_untrusted_judge)  # refuse before work
+        # A judge that cannot be used is refused before anything runs.
+        chosen = (
+            _pairwise_judge(project_obj, store, judge, allow_untrusted_judge) if judge else None
+        )
         systems = {
             role: resolve_system(project_obj, name)
             for role, name in (("current", current), ("candidate", candidate))
@@ -228,19 +234,17 @@ async def amirror_replay(
                 notes.append(f"run {run_id} stopped: {result.progress.stopped or 'interrupted'}")
                 break
         build_pairs(store, record)
-        await _analyse(
+        fill, summary = await _compare_and_queue(
             project_obj,
             store,
             record,
-            judge,
-            allow_untrusted_judge,
-            concurrency,
-            Budget(usd=budget_usd),
-            False,
-            on_pair,
+            chosen,
+            concurrency=concurrency,
+            budget_usd=budget_usd,
+            redo=False,
+            weights=weights,
+            on_pair=on_pair,
         )
-        fill = fill_review_queue(store, record.id, weights=weights)
-        summary = mirror_summary_of(store, record)
         complete = (
             complete
             and summary.analysed == len(record.items) == stored.count(record.id)
@@ -281,19 +285,20 @@ async def amirror_compare(
     store = project_obj.open_store()
     try:
         record = load_mirror(store, mirror)
-        await _analyse(
+        chosen = (
+            _pairwise_judge(project_obj, store, judge, allow_untrusted_judge) if judge else None
+        )
+        fill, summary = await _compare_and_queue(
             project_obj,
             store,
             record,
-            judge,
-            allow_untrusted_judge,
-            concurrency,
-            Budget(usd=budget_usd),
-            redo,
-            on_pair,
+            chosen,
+            concurrency=concurrency,
+            budget_usd=budget_usd,
+            redo=redo,
+            weights=weights,
+            on_pair=on_pair,
         )
-        fill = fill_review_queue(store, record.id, weights=weights)
-        summary = mirror_summary_of(store, record)
         return MirrorResult(
             mirror=record, complete=summary.analysed == summary.pairs, summary=summary, review=fill
         )

@@ -67,15 +67,14 @@ def load_mirror(store: Store, name: str) -> MirrorRecord:
     if payload is not None:
         return MirrorRecord.model_validate(payload)
     repo = MirrorPairRepository(store)
-    pairs = repo.pairs(name)
-    if not pairs:
+    first = repo.first(name)
+    if first is None:
         known = sorted(
             {r["id"] for r in Records(store, MIRROR).all()} | {m for m, _ in repo.mirrors()}
         )
         raise NotFoundError(
             f"no mirror named {name!r}" + (f" (known: {', '.join(known)})" if known else "")
         )
-    first = pairs[0]
     record = MirrorRecord(
         id=name,
         source=first.source,

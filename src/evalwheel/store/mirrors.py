@@ -82,6 +82,17 @@ class MirrorPairRepository:
             rows = session.scalars(query.order_by(MirrorPairRow.seen_at, MirrorPairRow.id)).all()
             return [_pair(row) for row in rows]
 
+    def first(self, mirror: str) -> MirrorPair | None:
+        """The mirror's earliest pair (None: it has none), without reading the others."""
+        with self.store.read() as session:
+            row = session.scalars(
+                select(MirrorPairRow)
+                .where(MirrorPairRow.mirror == mirror)
+                .order_by(MirrorPairRow.seen_at, MirrorPairRow.id)
+                .limit(1)
+            ).first()
+            return None if row is None else _pair(row)
+
     def ids(self, mirror: str) -> set[str]:
         with self.store.read() as session:
             return set(
