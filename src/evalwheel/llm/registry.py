@@ -43,20 +43,33 @@ class ModelSpec(BaseModel):
     n_ctx: int = Field(default=4096, ge=256)
     n_threads: int | None = Field(default=None, ge=1)
     gguf_path: str | None = Field(default=None, description="Another GGUF file instead of SmolLM2.")
+    lora_path: str | None = Field(
+        default=None, description="A llama.cpp GGUF LoRA adapter applied to the model."
+    )
+    lora_scale: float = Field(default=1.0, description="The adapter's weight (1: as trained).")
 
     @model_validator(mode="after")
     def _endpoint_fields(self) -> ModelSpec:
         if self.provider == "openai" and (self.base_url is None or not self.model):
             raise ValueError("an OpenAI-compatible model needs base_url and model")
+        if self.provider != "embedded" and self.lora_path is not None:
+            raise ValueError("lora_path is for the embedded model only")
         return self
 
     @property
     def identity(self) -> dict[str, Any]:
         """What makes two calls comparable for the cache: endpoint and model, never the key."""
         if self.provider == "embedded":
-            from evalwheel.llm.embedded import model_identity
+            from evalwheel.llm.embedded import adapter_identity, model_identity
 
-            return {"provider": "embedded", "model": model_identity(self.gguf_path)}
+            identity: dict[str, Any] = {
+                "provider": "embedded",
+                "model": model_identity(self.gguf_path),
+            }
+            if self.lora_path is not None:
+                identity["adapter"] = adapter_identity(self.lora_path)
+                identity["adapter_scale"] = self.lora_scale
+            return identity
         return {
             "provider": "openai",
             "base_url": redact_url(str(self.base_url).rstrip("/")),

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from evalwheel.apps import App, load_apps
 from evalwheel.core.system import System
 from evalwheel.errors import ConflictError, InputError, NotFoundError
-from evalwheel.llm.project_models import project_models
+from evalwheel.llm.project_models import project_models, registered_models
 from evalwheel.llm.registry import ModelSpec, get_model
 from evalwheel.project import Project
 from evalwheel.redaction import is_redacted, redact_value
@@ -36,7 +36,8 @@ class ResolvedSystem:
 def configured_systems(project: Project | None) -> dict[str, dict[str, Any]]:
     """Every system name a project can run, with its table: ``APP-local`` for every installed
     application, the variants an application ships (its optional ``default_systems()``: e.g. a
-    candidate configuration to mirror against), then the project's own ``[systems.NAME]``."""
+    candidate configuration to mirror against), every registered trained model (its base system's
+    table on the tuned model), then the project's own ``[systems.NAME]``."""
     found: dict[str, dict[str, Any]] = {}
     for name, app in load_apps().items():
         found[f"{name}-local"] = {"app": name, "model": "local", "params": {}}
@@ -45,6 +46,8 @@ def configured_systems(project: Project | None) -> dict[str, dict[str, Any]]:
             for system_name, table in provider().items():
                 found[system_name] = {"app": name, "model": "local", **table}
     if project is not None:
+        for trained in registered_models(project):
+            found[trained.name] = {**trained.system_table, "model": trained.name}
         found.update(project.config.systems)
     return found
 
@@ -100,6 +103,7 @@ def build_system(project: Project | None, name: str, table: dict[str, Any]) -> R
             description=description,
             model_spec=_stored(spec.model_dump(mode="json")) if spec else None,
             model_identity=spec.identity if spec else None,
+            adapter=(spec.identity.get("adapter") if spec and spec.lora_path else None),
         )
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, inspect, text
 from evalwheel.store.db import StoreError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 
 def alembic_config(engine: Engine):  # -> alembic.config.Config (import kept lazy)

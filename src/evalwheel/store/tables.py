@@ -217,3 +217,15 @@ class MirrorPairRow(Base):
     relation: Mapped[str | None] = mapped_column(String(16))
     winner: Mapped[str | None] = mapped_column(String(16))
     analysis: Mapped[dict | None] = mapped_column(JsonType)
+
+
+class TrainedModelRow(Base):
+    """A registered fine-tune (``core.trained.TrainedModel`` as JSON); ``status`` is a column so
+    candidates and promoted models are listed without reading every payload."""
+
+    __tablename__ = "trained_models"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[dict] = mapped_column(JsonType)

@@ -1,0 +1,175 @@
+"""``promote``: a trained candidate becomes the promoted system only through a tier's gate.
+
+The candidate is held to the tier's policy (``[gates.TIER]``) with itself as the system and the
+current system's run on the same items as the baseline, and three more things must hold:
+
+- no slice of the baseline comparison (``runner.compare``: McNemar per tag slice) regresses
+  significantly, so a gain on easy items cannot hide a loss on one kind of request;
+- on mirrored traffic, when a mirror of the current system against this candidate is named, the
+  candidate does not lose significantly more pairs than it wins (the mirror's sign test);
+- the gate's own checks: thresholds and no significant overall drop.
+
+The verdict, the comparison (with the McNemar p of the overall change) and the mirror's preference
+are kept with the model, whose status becomes ``promoted`` or ``rejected``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from evalwheel.api.evaluation import ProgressCallback
+from evalwheel.api.gating import agate_policy, gate_policy
+from evalwheel.api.projects import ProjectLike, open_project
+from evalwheel.api.trained_models import set_trained_status, trained_models
+from evalwheel.core.trained import TrainedModel
+from evalwheel.errors import InputError, NotFoundError
+from evalwheel.interrupts import run_sync
+from evalwheel.mirror.replay import load_mirror
+from evalwheel.mirror.summary import Preference
+from evalwheel.runner.compare import Comparison, compare_runs
+from evalwheel.runner.gates import GateCheck, GateVerdict
+from evalwheel.store.db import Store
+
+SLICE_MIN_N = 5
+
+
+class Promotion(BaseModel):
+    """What a promotion attempt decided and why."""
+
+    model: TrainedModel
+    promoted: bool
+    verdict: GateVerdict
+    comparison: Comparison | None = Field(
+        default=None, description="baseline (a) against the candidate (b) on the gate's scorer"
+    )
+    mirror: str | None = None
+    mirror_preference: Preference | None = None
+
+
+def _slice_checks(comparison: Comparison, alpha: float, min_n: int) -> list[GateCheck]:
+    """One check per slice with at least ``min_n`` shared items: failed when the candidate is
+    worse there and McNemar's test says the drop is unlikely to be chance."""
+    checks = []
+    for name, block in sorted(comparison.slices.items()):
+        if block.n < min_n:
+            continue
+        drop = (block.pass_rate_a or 0.0) - (block.pass_rate_b or 0.0) + 0.0
+        p = block.mcnemar.p_value
+        regressed = drop > 0 and p is not None and p < alpha
+        checks.append(
+            GateCheck(
+                check=f"slice {name} vs baseline",
+                passed=not regressed,
+                n=block.n,
+                drop=drop,
+                p_value=p,
+                regressions=block.mcnemar.only_a,
+                why=f"dropped {drop:.3f} (McNemar p={p:.4f})" if regressed else None,
+            )
+        )
+    return checks
+
+
+def _mirror_check(
+    store: Store, mirror: str, candidate: str, alpha: float
+) -> tuple[GateCheck, Preference]:
+    from evalwheel.api.mirror_outputs import mirror_summary_of
+
+    record = load_mirror(store, mirror)
+    if record.candidate != candidate:
+        raise InputError(
+            f"mirror {mirror!r} mirrors {record.candidate!r}, not the candidate {candidate!r}",
+            field="mirror",
+        )
+    preference = mirror_summary_of(store, record).preference
+    p = preference.sign_test_p
+    worse = preference.losses > preference.wins and p is not None and p < alpha
+    check = GateCheck(
+        check=f"mirror {record.id}: not losing more pairs than it wins",
+        passed=not worse,
+        n=preference.decided,
+        p_value=p,
+        regressions=preference.losses,
+        why=(
+            f"lost {preference.losses} pairs, won {preference.wins} (sign test p={p:.4f})"
+            if worse
+            else None
+        ),
+    )
+    return check, preference
+
+
+async def apromote(
+    name: str,
+    *,
+    tier: str = "merge",
+    baseline: str | None = None,
+    mirror: str | None = None,
+    slice_min_n: int = SLICE_MIN_N,
+    project: ProjectLike = None,
+    on_progress: ProgressCallback | None = None,
+) -> Promotion:
+    """Gate the trained model ``name`` against the current system and set its status.
+
+    ``baseline`` is the current system's run on the tier's dataset (default: the tier's own
+    ``baseline``); without one there is nothing to hold the candidate to, which is an error rather
+    than a pass."""
+    project_obj = open_project(project)
+    found = [m for m in trained_models(project_obj) if m.name == name]
+    if not found:
+        raise NotFoundError(f"no trained model named {name!r}")
+    policy = gate_policy(project_obj, tier)
+    chosen = baseline or policy.baseline
+    if chosen is None:
+        raise InputError(
+            f"promotion needs the current system's run on the gate's dataset: --baseline RUN "
+            f"or baseline in [gates.{tier}]",
+            field="baseline",
+        )
+    held = policy.model_copy(update={"system": name, "baseline": chosen})
+    verdict = await agate_policy(tier, held, project=project_obj, on_progress=on_progress)
+    comparison: Comparison | None = None
+    preference: Preference | None = None
+    extra: list[GateCheck] = []
+    store = project_obj.open_store()
+    try:
+        if verdict.run_id is not None:
+            scorer = next(iter(held.thresholds), None) or _headline(store, verdict.run_id)
+            if scorer is not None:
+                comparison = compare_runs(store, chosen, verdict.run_id, scorer)
+                extra += _slice_checks(comparison, held.alpha, slice_min_n)
+        if mirror is not None:
+            check, preference = _mirror_check(store, mirror, name, held.alpha)
+            extra.append(check)
+    finally:
+        store.close()
+    verdict.checks += extra
+    verdict.reasons += [f"{c.check}: {c.why}" for c in extra if not c.passed]
+    verdict.passed = verdict.passed and all(c.passed for c in extra)
+    model = set_trained_status(
+        name, "promoted" if verdict.passed else "rejected", verdict=verdict, project=project_obj
+    )
+    return Promotion(
+        model=model,
+        promoted=verdict.passed,
+        verdict=verdict,
+        comparison=comparison,
+        mirror=mirror,
+        mirror_preference=preference,
+    )
+
+
+def _headline(store: Store, run_id: str) -> str | None:
+    from evalwheel.runner.aggregate import summarize
+
+    return summarize(store, run_id).headline
+
+
+def promote(name: str, **kwargs: Any) -> Promotion:
+    """``apromote`` for scripts and CI."""
+    return run_sync(apromote(name, **kwargs))
+
+
+__all__ = ["Promotion", "apromote", "promote"]

@@ -1,0 +1,59 @@
+"""Promotion: a trained candidate is held to a tier's gate against the current system's run, and a
+significant regression on any slice keeps it out even when the overall rate rises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evalwheel.api.promotion import _slice_checks, promote
+from evalwheel.errors import InputError, NotFoundError
+from evalwheel.project import Project
+from evalwheel.runner.compare import Comparison, ComparisonBlock
+from evalwheel.stats.paired import mcnemar, paired_bootstrap
+from tests.training.test_trained_registry import _register
+
+
+def _block(a: list[bool], b: list[bool]) -> ComparisonBlock:
+    return ComparisonBlock(
+        n=len(a),
+        pass_rate_a=sum(a) / len(a),
+        pass_rate_b=sum(b) / len(b),
+        mcnemar=mcnemar(a, b),
+        paired_bootstrap=paired_bootstrap([float(x) for x in a], [float(x) for x in b]),
+    )
+
+
+def test_a_slice_that_drops_significantly_fails_even_when_the_whole_rises() -> None:
+    broken = _block([True] * 12, [False] * 12)  # the candidate breaks every item of one slice
+    fixed = _block([False] * 40, [True] * 40)
+    tiny = _block([True] * 3, [False] * 3)  # too few items to say anything
+    comparison = Comparison(
+        a="run-base",
+        b="run-cand",
+        scorer="flow.pass",
+        shared_items=52,
+        only_in_a=0,
+        only_in_b=0,
+        overall=_block([True] * 12 + [False] * 40, [False] * 12 + [True] * 40),
+        slices={"shape:else": broken, "shape:simple": fixed, "style:terse": tiny},
+    )
+    checks = {c.check: c for c in _slice_checks(comparison, alpha=0.05, min_n=5)}
+    assert set(checks) == {"slice shape:else vs baseline", "slice shape:simple vs baseline"}
+    assert not checks["slice shape:else vs baseline"].passed
+    assert checks["slice shape:else vs baseline"].regressions == 12
+    assert checks["slice shape:simple vs baseline"].passed
+
+
+def test_promotion_needs_a_baseline_and_a_registered_model(
+    sqlite_project: Project, tmp_path: Path
+) -> None:
+    with sqlite_project.config_path.open("a", encoding="utf-8") as handle:
+        handle.write('\n[gates.merge]\nsystem = "flow-local"\ndataset = "d"\n')
+        handle.write('thresholds = { "flow.pass" = 0.0 }\n')
+    with pytest.raises(NotFoundError, match="flow-nope"):
+        promote("flow-nope", project=sqlite_project.root)
+    _register(Project.load(sqlite_project.root), tmp_path)
+    with pytest.raises(InputError, match="baseline"):
+        promote("flow-tuned", project=sqlite_project.root)
