@@ -58,3 +58,48 @@ def relate_with(
         return None
     found = hook(example, current, candidate)
     return None if found is None else OutputRelation.model_validate(found)
+
+
+def _hook(app: Any, name: str) -> Any:
+    hook = getattr(app, name, None)
+    if not callable(hook):
+        raise TypeError(f"application {getattr(app, 'name', app)!r} has no {name} hook")
+    return hook
+
+
+def artifact_outcome(app: Any) -> str:
+    """What ``AppOutput.outcome`` says when ``app``'s system made its artifact (Flow: workflow)."""
+    return str(getattr(app, "artifact_outcome", "artifact"))
+
+
+def describe_artifact(app: Any, artifact: Any) -> str:
+    """The artifact in plain English, for a request writer (``TypeError`` without the hook)."""
+    return str(_hook(app, "describe_artifact")(artifact))
+
+
+def artifact_facts(app: Any, artifact: Any) -> list[str]:
+    """The literals a faithful request must mention (none when the application does not say)."""
+    hook = getattr(app, "artifact_facts", None)
+    return [str(f) for f in hook(artifact)] if callable(hook) else []
+
+
+def ideal_trajectory(
+    app: Any, request: str, artifact: Any, clarification: str | None = None
+) -> list[dict[str, Any]]:
+    """The ideal messages from ``request`` to ``artifact``; with ``clarification``, after asking
+    the user one question whose answer it is (the hook must then take that argument)."""
+    hook = _hook(app, "ideal_trajectory")
+    if clarification is None:
+        return list(hook(request, artifact))
+    return list(hook(request, artifact, clarification=clarification))
+
+
+def execute_trajectory(app: Any, messages: list[dict[str, Any]]) -> Any:
+    """The artifact a trajectory's tool calls produce through the application's real tools."""
+    return _hook(app, "execute_trajectory")(messages)
+
+
+def tool_specs(app: Any) -> list[dict[str, Any]] | None:
+    """The application's tools as OpenAI function specs (None: it does not say)."""
+    hook = getattr(app, "tool_specs", None)
+    return list(hook()) if callable(hook) else None

@@ -1,0 +1,1 @@
+"""Synthetic training data: sample production artifacts, write requests, verify, decontaminate."""

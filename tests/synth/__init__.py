@@ -1,0 +1,1 @@
+"""Tests of synthetic training data."""
