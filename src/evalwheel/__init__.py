@@ -64,6 +64,28 @@ _EXPORTS: dict[str, str] = {
     "ReadinessRule": "evalwheel.mirror.readiness",
     "Gap": "evalwheel.mirror.gap",
     "MirrorPair": "evalwheel.core.mirror",
+    # synthetic data
+    "synthesize": "evalwheel.api.synthesis",
+    "asynthesize": "evalwheel.api.synthesis",
+    "SynthResult": "evalwheel.synth.models",
+    "synth_failures": "evalwheel.api.synthesis_data",
+    "asynth_failures": "evalwheel.api.synthesis_data",
+    "FailuresResult": "evalwheel.api.synthesis_data",
+    "export_training_data": "evalwheel.api.synthesis_data",
+    "ExportResult": "evalwheel.synth.export",
+    # training
+    "train": "evalwheel.api.training",
+    "TrainConfig": "evalwheel.training.models",
+    "TrainResult": "evalwheel.training.models",
+    "TrainProgress": "evalwheel.training.models",
+    "TrainingConversation": "evalwheel.training.models",
+    "register_trained": "evalwheel.api.trained_models",
+    "trained_models": "evalwheel.api.trained_models",
+    "set_trained_status": "evalwheel.api.trained_models",
+    "TrainedModel": "evalwheel.core.trained",
+    "promote": "evalwheel.api.promotion",
+    "apromote": "evalwheel.api.promotion",
+    "Promotion": "evalwheel.api.promotion",
     # judges and labels
     "calibrate": "evalwheel.judges.api",
     "acalibrate": "evalwheel.judges.api",
@@ -111,6 +133,8 @@ __all__ = [
     "Estimate",
     "EvalwheelError",
     "Example",
+    "ExportResult",
+    "FailuresResult",
     "Gap",
     "GateVerdict",
     "InputError",
@@ -120,6 +144,7 @@ __all__ = [
     "MirrorSummary",
     "NotFoundError",
     "Project",
+    "Promotion",
     "Readiness",
     "ReadinessRule",
     "RunProgress",
@@ -128,8 +153,14 @@ __all__ = [
     "ScorerSummary",
     "SplitReport",
     "StoppedError",
+    "SynthResult",
     "System",
     "TrafficImport",
+    "TrainConfig",
+    "TrainProgress",
+    "TrainResult",
+    "TrainedModel",
+    "TrainingConversation",
     "__version__",
     "acalibrate",
     "acheck_drift",
@@ -139,12 +170,16 @@ __all__ = [
     "amirror_compare",
     "amirror_gap",
     "amirror_replay",
+    "apromote",
     "aresume",
+    "asynth_failures",
+    "asynthesize",
     "calibrate",
     "check_drift",
     "compare",
     "contamination",
     "evaluate",
+    "export_training_data",
     "gap_from_runs",
     "gate",
     "import_dataset",
@@ -160,11 +195,18 @@ __all__ = [
     "mirror_summary",
     "mirrors",
     "open_project",
+    "promote",
+    "register_trained",
     "render_mirror_report",
     "render_report",
     "resume",
     "scorer",
+    "set_trained_status",
     "split_dataset",
+    "synth_failures",
+    "synthesize",
+    "train",
+    "trained_models",
     "write_mirror_report",
     "write_report",
 ]
@@ -207,13 +249,24 @@ if TYPE_CHECKING:
         write_mirror_report,
     )
     from evalwheel.api.projects import open_project
+    from evalwheel.api.promotion import Promotion, apromote, promote
     from evalwheel.api.reporting import render_report, write_report
+    from evalwheel.api.synthesis import asynthesize, synthesize
+    from evalwheel.api.synthesis_data import (
+        FailuresResult,
+        asynth_failures,
+        export_training_data,
+        synth_failures,
+    )
     from evalwheel.api.traffic import TrafficImport, import_traffic
+    from evalwheel.api.trained_models import register_trained, set_trained_status, trained_models
+    from evalwheel.api.training import train
     from evalwheel.apps.interface import App, AppOutput, CheckResult
     from evalwheel.core.dataset import DatasetVersion
     from evalwheel.core.example import Example
     from evalwheel.core.mirror import MirrorPair
     from evalwheel.core.system import System
+    from evalwheel.core.trained import TrainedModel
     from evalwheel.datasets.contamination import ContaminationReport
     from evalwheel.datasets.splits import SplitReport
     from evalwheel.errors import (
@@ -250,3 +303,11 @@ if TYPE_CHECKING:
         ScorerSummary,
     )
     from evalwheel.runner.scorers import scorer
+    from evalwheel.synth.export import ExportResult
+    from evalwheel.synth.models import SynthResult
+    from evalwheel.training.models import (
+        TrainConfig,
+        TrainingConversation,
+        TrainProgress,
+        TrainResult,
+    )

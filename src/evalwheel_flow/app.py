@@ -14,7 +14,7 @@ from evalwheel.llm.client import ModelClient
 from evalwheel_flow import DATA_DIR, FIELD_MAPS, example_datasets
 from evalwheel_flow.agent.agent import FlowAgent
 from evalwheel_flow.agent.bank import bank_from_file
-from evalwheel_flow.agent.compact import compact_or_reason, from_workflow
+from evalwheel_flow.agent.compact import from_workflow
 from evalwheel_flow.agent.fewshot import FewShotBank
 from evalwheel_flow.catalog import load_catalog
 from evalwheel_flow.dataset_kinds import DATASET_KINDS
@@ -61,6 +61,7 @@ FLOW_PAIRWISE_JUDGE: dict[str, Any] = {
 
 class FlowApp:
     name = "flow"
+    artifact_outcome = "workflow"  # what AppOutput.outcome says when the artifact is made
 
     def __init__(self) -> None:
         self._bank: FewShotBank | None = None
@@ -129,6 +130,7 @@ class FlowApp:
             bank=self.bank(),
             shots=int(params.get("shots", 3)),
             max_turns=int(params.get("max_turns", 8)),
+            instructions=params.get("instructions", "full"),
         )
 
     async def run(self, example: Example, client: ModelClient, params: dict[str, Any]) -> AppOutput:
@@ -259,27 +261,45 @@ class FlowApp:
     def same(self, a: AppOutput, b: AppOutput) -> bool:
         return relate_flow(a, b).relation in ("identical", "equivalent")
 
-    def ideal_trajectory(self, request: str, artifact: Any) -> list[dict[str, Any]]:
-        compact, reason = compact_or_reason(Workflow.from_data(artifact), load_catalog())
-        if compact is None:
-            raise ValueError(f"this workflow has no compact form for create_workflow: {reason}")
-        args = {k: v for k, v in compact.items() if k != "outcome"}
-        return [
-            {"role": "user", "content": request},
-            {
-                "role": "assistant",
-                "content": None,
-                "tool_calls": [
-                    {
-                        "id": "call_1",
-                        "type": "function",
-                        "function": {"name": "create_workflow", "arguments": json.dumps(args)},
-                    }
-                ],
-            },
-            {"role": "tool", "tool_call_id": "call_1", "content": json.dumps({"created": True})},
-            {"role": "assistant", "content": "Done: the workflow is created."},
-        ]
+    def training_conversation(self, example: Example, params: dict[str, Any]) -> Any:
+        """The row as the agent with ``params`` sees it at serving, ending with the ideal answer
+        (``evalwheel.training.TrainingConversation``; see ``evalwheel_flow.training_format``)."""
+        from evalwheel_flow.training_format import training_conversation
+
+        return training_conversation(self, example, params)
+
+    def ideal_trajectory(
+        self, request: str, artifact: Any, clarification: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The agent's tools in the order a good agent uses them, with the real tool results,
+        ending in a workflow that validates (see ``synth_hooks``)."""
+        from evalwheel_flow.synth_hooks import ideal_trajectory
+
+        return ideal_trajectory(request, artifact, clarification)
+
+    def describe_artifact(self, artifact: Any) -> str:
+        """The workflow in plain English, for a request writer."""
+        from evalwheel_flow.synth_hooks import describe_artifact
+
+        return describe_artifact(artifact)
+
+    def artifact_facts(self, artifact: Any) -> list[str]:
+        """The literals a faithful request for this workflow must mention."""
+        from evalwheel_flow.synth_hooks import artifact_facts
+
+        return artifact_facts(artifact)
+
+    def execute_trajectory(self, messages: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The workflow a trajectory's tool calls create through a fresh ToolBox (None: none)."""
+        from evalwheel_flow.synth_hooks import execute_trajectory
+
+        return execute_trajectory(messages)
+
+    def tool_specs(self) -> list[dict[str, Any]]:
+        """The agent's tools (OpenAI function specs), to check a trajectory's calls against."""
+        from evalwheel_flow.agent.tools import TOOL_SPECS
+
+        return TOOL_SPECS
 
 
 APP = FlowApp()

@@ -296,7 +296,6 @@ def test_tools_create_else_branches_and_loops():
 
 
 def test_the_ideal_trajectory_of_a_loop_or_an_else_replays_to_the_same_workflow():
-    from evalwheel_flow.agent.tools import ToolBox
     from evalwheel_flow.app import APP
     from evalwheel_flow.equivalence import check_equivalence
     from evalwheel_flow.workflow import Workflow
@@ -305,11 +304,10 @@ def test_the_ideal_trajectory_of_a_loop_or_an_else_replays_to_the_same_workflow(
     for shape in ("shape:foreach", "shape:else", "shape:scheduled", "shape:wait"):
         row = next(r for r in rows if shape in r["tags"])
         messages = APP.ideal_trajectory(row["request"], row["reference"])
-        call = messages[1]["tool_calls"][0]["function"]
-        toolbox = ToolBox(CATALOG)
-        assert json.loads(toolbox.call(call["name"], call["arguments"])) == {"created": True}
+        created = APP.execute_trajectory(messages)
+        assert created is not None, shape
         reference = Workflow.from_data(row["reference"])
-        assert check_equivalence(reference, toolbox.created).equivalent, shape
+        assert check_equivalence(reference, Workflow.from_data(created)).equivalent, shape
 
 
 def test_the_system_version_follows_the_bank(tmp_path):

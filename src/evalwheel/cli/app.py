@@ -21,7 +21,10 @@ from evalwheel.cli import (
     mirror_cmds,
     models_cmds,
     run_cmds,
+    synth_cmds,
     traffic_cmds,
+    train_cmds,
+    trained_cmds,
 )
 from evalwheel.cli.context import project_store
 from evalwheel.cli.output import (
@@ -78,6 +81,9 @@ app.command("agreement")(label_cmds.agreement)
 app.add_typer(judge_cmds.app, name="judge")
 app.command("calibrate")(judge_cmds.calibrate)
 app.add_typer(mirror_cmds.app, name="mirror")
+app.add_typer(synth_cmds.app, name="synth")
+app.command("train")(train_cmds.train)
+app.add_typer(trained_cmds.app, name="trained")
 
 
 def _register_plugins() -> None:

@@ -42,6 +42,9 @@ If Flow cannot do it, answer {{"outcome": "refuse", "message": "..."}}.
 Triggers: {triggers}
 Actions: {actions}"""
 
+BRIEF_PROMPT = """You build Shopify Flow automations from a merchant's request. Answer with the automation as
+JSON, ask one question when the request is too vague, or refuse what Flow cannot do."""
+
 TOOLS_PROMPT = """You build Shopify Flow automations from a merchant's request, using tools.
 Find the trigger and actions (search_tasks, describe_task), find data paths for conditions
 (search_data_paths), check your workflow (validate_workflow), then create it (create_workflow).
@@ -77,18 +80,24 @@ class FlowAgent:
     max_turns: int = 8
     max_tokens: int = COMPACT_MAX_TOKENS
     catalog: Catalog = field(default_factory=load_catalog)
+    instructions: Literal["full", "brief"] = "full"
 
     @property
     def prompt(self) -> str:
         if self.mode == "tools":
             return TOOLS_PROMPT
+        if self.instructions == "brief":
+            return BRIEF_PROMPT
         triggers = ", ".join(sorted(t.handle for t in self.catalog.by_type("TRIGGER")))
         actions = ", ".join(sorted(t.handle for t in self.catalog.by_type("ACTION")))
         return COMPACT_PROMPT.format(triggers=triggers, actions=actions)
 
     def system_params(self) -> dict[str, Any]:
-        """What a System record versions for this agent (see evalwheel.core.System)."""
+        """What a System record versions for this agent (see evalwheel.core.System). The brief
+        prompt is named only when chosen, so the default agent keeps its version."""
+        extra = {"instructions": self.instructions} if self.instructions != "full" else {}
         return {
+            **extra,
             "mode": self.mode,
             "prompt_hash": content_hash(self.prompt),
             "shots": self.shots,
