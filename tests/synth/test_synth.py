@@ -298,3 +298,11 @@ def test_the_judge_round_trip_counts_yes_and_no_and_filters(sqlite_project):
     assert result.funnel.kept == 0 and result.dataset is None
     assert result.rows[0].failed_stage == "semantic"
     assert "@company.example" in provider.requests[0].messages[-1]["content"]
+
+
+def test_a_request_stuck_in_a_loop_fails_the_format_stage() -> None:
+    from evalwheel.synth.verify import repeated_sentence
+
+    looped = "Tag big orders VIP.\nThis is an error.\nThis is an error.\nThis is an error.\nThe"
+    assert repeated_sentence(looped) == "this is an error"
+    assert repeated_sentence("Tag orders over $200 VIP. Tag them fast. Tag orders.") is None

@@ -30,6 +30,7 @@ from evalwheel.synth.models import StageVerdict
 from evalwheel.synth.writer import VAGUE
 
 MIN_CHARS, MAX_CHARS = 12, 1500
+REPEATS = 3
 ECHO_CONTAINMENT = 0.8  # share of either text's word 4-grams found in the other
 _ROLES = {"system", "user", "assistant", "tool"}
 JUDGE_PROMPT_VERSION = "synth-judge-1"
@@ -54,6 +55,18 @@ def mentions(text: str, fact: str) -> bool:
     return any(have[i : i + n] == wanted for i in range(len(have) - n + 1))
 
 
+def repeated_sentence(text: str) -> str | None:
+    """A sentence or line said ``REPEATS`` times or more: a small model stuck in a loop, whose
+    text no person would send."""
+    parts = [p.strip().casefold() for p in re.split(r"[\n.!?]+", text) if len(p.strip()) > 3]
+    seen: dict[str, int] = {}
+    for part in parts:
+        seen[part] = seen.get(part, 0) + 1
+        if seen[part] >= REPEATS:
+            return part[:60]
+    return None
+
+
 def check_request(app: Any, row: Example) -> list[str]:
     """What is wrong with the row's request (empty: nothing)."""
     request = row.input
@@ -64,6 +77,9 @@ def check_request(app: Any, row: Example) -> list[str]:
         problems.append(
             f"the request has {len(request.strip())} characters (sane: {MIN_CHARS}-{MAX_CHARS})"
         )
+    repeated = repeated_sentence(request)
+    if repeated is not None:
+        problems.append(f"the request repeats itself ({repeated!r} {REPEATS}+ times)")
     description = provenance(row).get("description")
     if isinstance(description, str):
         grams, described = ngrams(words(request), 4), ngrams(words(description), 4)

@@ -276,6 +276,9 @@ def _trainer(
         peft_config=lora,
         callbacks=[progress.callback()],
     )
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # our progress lines say it once, on stderr
     return trainer, progress
 
 
