@@ -306,3 +306,17 @@ def test_a_request_stuck_in_a_loop_fails_the_format_stage() -> None:
     looped = "Tag big orders VIP.\nThis is an error.\nThis is an error.\nThis is an error.\nThe"
     assert repeated_sentence(looped) == "this is an error"
     assert repeated_sentence("Tag orders over $200 VIP. Tag them fast. Tag orders.") is None
+
+
+def test_a_target_with_no_items_is_refused_not_passed_and_defaults_leave_it_out(sqlite_project):
+    from evalwheel.errors import InputError
+    from evalwheel.synth.decontaminate import default_targets
+
+    only_test = {"id": "bench-1", "input": "tag gmail orders", "reference": TAGGED, "split": "test"}
+    import_examples([only_test], "bench", "benchmark", project=sqlite_project)
+    row = _flow_row(GOOD, TAGGED)
+    with pytest.raises(InputError, match="bench:dev: no items"):
+        asyncio.run(afinish_rows(sqlite_project, APP, [row], name="syn", against=["bench:dev"]))
+    assert default_targets(sqlite_project) == ["bench:test"]
+    unchecked = asyncio.run(afinish_rows(sqlite_project, APP, [row], name="syn", against=[]))
+    assert unchecked.funnel.decontaminated is None and unchecked.funnel.kept == 1

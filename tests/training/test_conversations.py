@@ -217,3 +217,12 @@ def test_the_cli_does_not_import_torch() -> None:
     code = "import sys, evalwheel.cli.app; print('torch' in sys.modules, 'trl' in sys.modules)"
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.split() == ["False", "False"]
+
+
+def test_an_adapter_of_another_base_is_not_registered_on_the_embedded_system(
+    sqlite_project: Any, tmp_path: Any
+) -> None:
+    rows = [e.model_dump() for e in benchmark()[:2]]
+    with pytest.raises(InputError, match="another base model") as caught:
+        train("flow-local", rows, base=str(tmp_path), register="flow-other", project=sqlite_project)
+    assert caught.value.field == "register"

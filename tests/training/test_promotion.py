@@ -57,3 +57,56 @@ def test_promotion_needs_a_baseline_and_a_registered_model(
     _register(Project.load(sqlite_project.root), tmp_path)
     with pytest.raises(InputError, match="baseline"):
         promote("flow-tuned", project=sqlite_project.root)
+
+
+def _run(project: Project, system: str, dataset: str, split: str | None, done: bool) -> str:
+    from evalwheel.core.run import RunStatus
+    from evalwheel.store.runs import RunRepository
+
+    store = project.open_store()
+    try:
+        runs = RunRepository(store)
+        run_id = runs.create(
+            system_name=system,
+            system_version="0" * 64,
+            system_payload={},
+            dataset=f"{dataset}@v1",
+            split=split,
+            repeat=1,
+            n_items=0,
+            config={},
+        )
+        if done:
+            runs.set_status(run_id, RunStatus.COMPLETED, finished=True)
+        return run_id
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("system", "dataset", "split", "done", "why"),
+    [
+        ("flow-tuned", "d", "test", True, "not the current system 'flow-local'"),
+        ("flow-local", "other", "test", True, "not the gate's dataset 'd'"),
+        ("flow-local", "d", "dev", True, "its split is dev"),
+        ("flow-local", "d", "test", False, "it is pending"),
+    ],
+)
+def test_the_baseline_must_be_a_finished_run_of_the_current_system_on_the_gates_items(
+    sqlite_project: Project,
+    tmp_path: Path,
+    system: str,
+    dataset: str,
+    split: str,
+    done: bool,
+    why: str,
+) -> None:
+    with sqlite_project.config_path.open("a", encoding="utf-8") as handle:
+        handle.write('\n[gates.merge]\nsystem = "flow-local"\ndataset = "d"\nsplit = "test"\n')
+        handle.write('thresholds = { "flow.pass" = 0.0 }\n')
+    project = Project.load(sqlite_project.root)
+    _register(project, tmp_path)
+    baseline = _run(project, system, dataset, split, done)
+    with pytest.raises(InputError, match=why) as caught:
+        promote("flow-tuned", baseline=baseline, project=sqlite_project.root)
+    assert caught.value.field == "baseline"

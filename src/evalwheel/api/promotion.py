@@ -22,15 +22,18 @@ from pydantic import BaseModel, Field
 from evalwheel.api.evaluation import ProgressCallback
 from evalwheel.api.gating import agate_policy, gate_policy
 from evalwheel.api.projects import ProjectLike, open_project
-from evalwheel.api.trained_models import set_trained_status, trained_models
+from evalwheel.api.trained_models import set_trained_status
+from evalwheel.core.run import RunStatus
 from evalwheel.core.trained import TrainedModel
 from evalwheel.errors import InputError, NotFoundError
 from evalwheel.interrupts import run_sync
 from evalwheel.mirror.replay import load_mirror
 from evalwheel.mirror.summary import Preference
 from evalwheel.runner.compare import Comparison, compare_runs
-from evalwheel.runner.gates import GateCheck, GateVerdict
+from evalwheel.runner.gates import GateCheck, GatePolicy, GateVerdict
 from evalwheel.store.db import Store
+from evalwheel.store.runs import RunRepository, shown_status
+from evalwheel.store.trained import TrainedModelRepository
 
 SLICE_MIN_N = 5
 
@@ -117,17 +120,21 @@ async def apromote(
     ``baseline``); without one there is nothing to hold the candidate to, which is an error rather
     than a pass."""
     project_obj = open_project(project)
-    found = [m for m in trained_models(project_obj) if m.name == name]
-    if not found:
-        raise NotFoundError(f"no trained model named {name!r}")
-    policy = gate_policy(project_obj, tier)
-    chosen = baseline or policy.baseline
-    if chosen is None:
-        raise InputError(
-            f"promotion needs the current system's run on the gate's dataset: --baseline RUN "
-            f"or baseline in [gates.{tier}]",
-            field="baseline",
-        )
+    store = project_obj.open_store()
+    try:
+        if TrainedModelRepository(store).get(name) is None:
+            raise NotFoundError(f"no trained model named {name!r}")
+        policy = gate_policy(project_obj, tier)
+        chosen = baseline or policy.baseline
+        if chosen is None:
+            raise InputError(
+                f"promotion needs the current system's run on the gate's dataset: --baseline RUN "
+                f"or baseline in [gates.{tier}]",
+                field="baseline",
+            )
+        _check_baseline(store, chosen, policy, name)
+    finally:
+        store.close()
     held = policy.model_copy(update={"system": name, "baseline": chosen})
     verdict = await agate_policy(tier, held, project=project_obj, on_progress=on_progress)
     comparison: Comparison | None = None
@@ -159,6 +166,31 @@ async def apromote(
         mirror=mirror,
         mirror_preference=preference,
     )
+
+
+def _check_baseline(store: Store, run_id: str, policy: GatePolicy, candidate: str) -> None:
+    """The baseline must be a finished run of the tier's (current) system on the tier's dataset
+    and split: a run of another system or on other items would hold the candidate to nothing."""
+    if policy.system == candidate:
+        raise InputError(
+            f"the gate's system is the candidate {candidate!r} itself; the tier must name the "
+            "current system",
+            field="system",
+        )
+    row = RunRepository(store).get(run_id)
+    problems = []
+    if row.system_name != policy.system:
+        problems.append(f"it ran {row.system_name!r}, not the current system {policy.system!r}")
+    wanted = policy.dataset.partition("@")[0]
+    if row.dataset.partition("@")[0] != wanted:
+        problems.append(f"it ran on {row.dataset!r}, not the gate's dataset {wanted!r}")
+    if row.split != policy.split:
+        problems.append(f"its split is {row.split or 'all'}, the gate's {policy.split or 'all'}")
+    status = shown_status(row)
+    if status != RunStatus.COMPLETED.value:
+        problems.append(f"it is {status} (evalwheel run --resume {run_id} finishes it)")
+    if problems:
+        raise InputError(f"baseline {run_id}: " + "; ".join(problems), field="baseline")
 
 
 def _headline(store: Store, run_id: str) -> str | None:

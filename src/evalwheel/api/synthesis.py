@@ -15,7 +15,7 @@ from evalwheel.errors import InputError, NotFoundError
 from evalwheel.interrupts import run_sync
 from evalwheel.judges.resolve import judge_client
 from evalwheel.store.datasets import DatasetRepository
-from evalwheel.synth.decontaminate import DEFAULT_METHODS, default_targets
+from evalwheel.synth.decontaminate import DEFAULT_METHODS, check_targets, default_targets
 from evalwheel.synth.models import SynthResult
 from evalwheel.synth.pipeline import Progress, asynthesize_rows
 from evalwheel.synth.writer import STYLES
@@ -77,9 +77,11 @@ async def asynthesize(
         version = resolve_version(repo, source)
         examples = list(repo.iter_examples(version.version_id))
         application = app_for_kind(version.kind.value, app)
-        targets = (
-            default_targets(project_obj, exclude=[version.name]) if against is None else against
-        )
+        if against is None:
+            targets = default_targets(project_obj, exclude=[version.name])
+        else:
+            targets = list(against)
+            check_targets(project_obj, targets)
         pool = []
         if writer_examples is not None:
             from evalwheel.api.contamination import load_source

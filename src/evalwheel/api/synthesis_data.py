@@ -33,7 +33,7 @@ from evalwheel.runner.systems import rebuild_system
 from evalwheel.store.datasets import DatasetRepository
 from evalwheel.store.db import Store
 from evalwheel.store.runs import RunRepository
-from evalwheel.synth.decontaminate import DEFAULT_METHODS, default_targets
+from evalwheel.synth.decontaminate import DEFAULT_METHODS, check_targets, default_targets
 from evalwheel.synth.export import FORMATS, ExportFormat, ExportResult, export_rows
 from evalwheel.synth.failures import (
     FailureHarvest,
@@ -152,6 +152,8 @@ async def asynth_failures(
         raise InputError("give at least one source", field="source")
     project_obj = open_project(project)
     given_app = _app_named(app)
+    if against is not None:
+        check_targets(project_obj, against)
     store = project_obj.open_store()
     try:
         harvest, rows, without, apps = FailureHarvest(), [], 0, []

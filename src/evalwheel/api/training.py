@@ -119,6 +119,12 @@ def train(
         data=label,
         params=params,
     )
+    if register is not None and weights.gguf is None:
+        raise InputError(
+            f"{settings.base}: an adapter of another base model cannot be served as {system!r}, "
+            "which runs its embedded GGUF; train without base= to register it",
+            field="register",
+        )
     result = fine_tune(job, on_progress)
     if register is not None:
         result.registered = _register(register, system, result, project_obj)

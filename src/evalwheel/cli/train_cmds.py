@@ -101,8 +101,8 @@ def train(
         lines.append(f"gguf        {result.gguf_adapter} (sha256 {result.gguf_adapter_sha256})")
     if result.registered is not None:
         lines.append(
-            f"candidate   {result.registered.name} (evalwheel promote {result.registered.name} "
-            "gates it)"
+            f"candidate   {result.registered.name} "
+            f"(evalwheel trained promote {result.registered.name} gates it)"
         )
     for line in lines:
         out.print(line, highlight=False)

@@ -22,6 +22,7 @@ from evalwheel.apps.hooks import signature_of
 from evalwheel.core.dataset import DatasetKind
 from evalwheel.core.example import Example
 from evalwheel.datasets.contamination import ContaminationSettings, Method, nearest_matches
+from evalwheel.errors import InputError
 from evalwheel.project import Project
 from evalwheel.store.datasets import DatasetRepository
 from evalwheel.synth.models import Removal
@@ -32,7 +33,8 @@ SIGNATURE_SPLITS: tuple[str, ...] = ("test",)
 
 def default_targets(project: Project, *, exclude: Sequence[str] = ()) -> list[str]:
     """``NAME:test`` for every stored dataset, ``NAME`` for golden ones and ``NAME:dev`` for
-    benchmarks, at their latest versions; ``exclude`` names datasets to leave out (the source)."""
+    benchmarks, at their latest versions, each only when it holds items (``decontaminate`` refuses
+    an empty target); ``exclude`` names datasets to leave out (the source)."""
     store = project.open_store()
     try:
         versions = DatasetRepository(store).latest_versions()
@@ -48,7 +50,20 @@ def default_targets(project: Project, *, exclude: Sequence[str] = ()) -> list[st
         targets.append(f"{version.name}:test")
         if version.kind == DatasetKind.BENCHMARK:
             targets.append(f"{version.name}:dev")
-    return targets
+    return [t for t in targets if load_source(t, project).examples]
+
+
+def check_targets(project: Project, targets: Sequence[str]) -> None:
+    """Refuse, before anything is spent, a target that is missing or holds no items."""
+    for target in targets:
+        _items(project, target)
+
+
+def _items(project: Project, target: str) -> list[Example]:
+    items = load_source(target, project).examples
+    if not items:
+        raise InputError(f"{target}: no items to decontaminate against", field="against")
+    return items
 
 
 def decontaminate(
@@ -63,17 +78,16 @@ def decontaminate(
 ) -> list[Removal]:
     """The rows to remove: for each, the first target and method that flags it and the id of the
     item it matched there (``TARGET:ID``). The signature counts only against targets of a split
-    in ``signature_splits``."""
+    in ``signature_splits``. A target with no items (a split the policy leaves empty) is an
+    ``InputError``: checking against it would pass every row while checking nothing."""
     signature = signature_of([app])
     removed: dict[str, Removal] = {}
     for target in targets:
+        items = _items(project, target)
         left = [r for r in rows if r.id not in removed]
         if not left:
-            break
-        source = load_source(target, project)
-        if not source.examples:
             continue
-        for match in nearest_matches(left, source.examples, settings, signature):
+        for match in nearest_matches(left, items, settings, signature):
             allowed = [m for m in methods if m != "signature" or _split(target) in signature_splits]
             found = [m for m in match.methods if m in allowed]
             if not found:

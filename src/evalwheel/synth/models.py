@@ -8,7 +8,6 @@ from typing import Literal
 from pydantic import BaseModel, Field, JsonValue
 
 Stage = Literal["format", "execution", "semantic", "decontamination"]
-STAGES: tuple[Stage, ...] = ("format", "execution", "semantic", "decontamination")
 
 
 class RuleRemoval(BaseModel):
@@ -71,14 +70,15 @@ class RowVerdicts(BaseModel):
 
 
 class Funnel(BaseModel):
-    """Rows left after each step. ``semantic`` is None when the judge was not asked."""
+    """Rows left after each step. ``semantic`` is None when the judge was not asked, and
+    ``decontaminated`` when there was nothing to check against."""
 
     sampled: int
     written: int
     format: int
     execution: int
     semantic: int | None
-    decontaminated: int
+    decontaminated: int | None
     kept: int
 
 

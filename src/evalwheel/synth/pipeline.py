@@ -137,7 +137,7 @@ async def afinish_rows(
             format=counts["format"],
             execution=counts["execution"],
             semantic=after_semantic if judge is not None else None,
-            decontaminated=len(kept),
+            decontaminated=len(kept) if against else None,
             kept=len(kept),
         ),
         sampling=sampling,

@@ -8,12 +8,11 @@
   training in the same output is refused rather than mixed in.
 - Ctrl-C stops at once and keeps the last checkpoint (``Interrupted``, exit 130).
 - Writes ``OUTPUT/adapter`` (PEFT), ``OUTPUT/loss.json`` (the loss curve), ``OUTPUT/result.json``
-  and, when the GGUF LoRA writer is installed, ``OUTPUT/adapter.gguf`` for llama.cpp.
+  and, for a base the embedded model serves (its GGUF), ``OUTPUT/adapter.gguf`` for llama.cpp.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import resource
@@ -106,7 +105,7 @@ def fine_tune(job: TrainJob, on_progress: ProgressFn | None = None) -> TrainResu
     (job.output / "loss.json").write_text(
         json.dumps([p.model_dump() for p in curve], indent=1) + "\n", encoding="utf-8"
     )
-    gguf = _write_gguf(adapter, job.output / "adapter.gguf")
+    gguf = _write_gguf(adapter, job.output / "adapter.gguf", job.base.gguf)
     result = TrainResult(
         system=job.system,
         data=job.data,
@@ -304,10 +303,11 @@ def _loss_curve(history: list[dict[str, Any]]) -> list[LossPoint]:
     ]
 
 
-def _write_gguf(adapter: Path, out: Path) -> Path | None:
-    """The adapter as a llama.cpp GGUF LoRA, when the writer module is installed."""
-    if importlib.util.find_spec("evalwheel.training.gguf_lora") is None:
+def _write_gguf(adapter: Path, out: Path, base_gguf: Path | None) -> Path | None:
+    """The adapter as a llama.cpp GGUF LoRA for the GGUF it was trained from (None: the base was
+    a Hugging Face model, which the embedded model does not serve)."""
+    if base_gguf is None:
         return None
-    from evalwheel.training.gguf_lora import write_gguf_lora  # type: ignore[import-not-found]
+    from evalwheel.training.gguf_lora import write_gguf_lora
 
-    return Path(write_gguf_lora(adapter, out))
+    return Path(write_gguf_lora(adapter, out, base_gguf=base_gguf))
