@@ -110,3 +110,21 @@ def test_the_baseline_must_be_a_finished_run_of_the_current_system_on_the_gates_
     with pytest.raises(InputError, match=why) as caught:
         promote("flow-tuned", baseline=baseline, project=sqlite_project.root)
     assert caught.value.field == "baseline"
+
+
+def test_a_candidate_that_only_matches_the_baseline_is_not_an_improvement() -> None:
+    from evalwheel.api.promotion import _improvement_check
+
+    same = Comparison(
+        a="run-base",
+        b="run-cand",
+        scorer="flow.pass",
+        shared_items=20,
+        only_in_a=0,
+        only_in_b=0,
+        overall=_block([True] * 10 + [False] * 10, [True] * 10 + [False] * 10),
+    )
+    assert not _improvement_check(same, 0.05).passed
+    better = same.model_copy(update={"overall": _block([False] * 20, [True] * 15 + [False] * 5)})
+    check = _improvement_check(better, 0.05)
+    assert check.passed and check.p_value is not None and check.p_value < 0.05

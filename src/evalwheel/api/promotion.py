@@ -75,6 +75,26 @@ def _slice_checks(comparison: Comparison, alpha: float, min_n: int) -> list[Gate
     return checks
 
 
+def _improvement_check(comparison: Comparison, alpha: float) -> GateCheck:
+    """The candidate must be better than the baseline, not merely no worse: a higher rate with
+    McNemar's p below ``alpha`` (a retrained model that only matches the current one is not worth
+    a promotion)."""
+    block = comparison.overall
+    gain = (block.pass_rate_b or 0.0) - (block.pass_rate_a or 0.0) + 0.0
+    p = block.mcnemar.p_value
+    better = gain > 0 and p is not None and p < alpha
+    shown = "-" if p is None else f"{p:.4f}"
+    return GateCheck(
+        check=f"{comparison.scorer} better than the baseline (McNemar p < {alpha})",
+        passed=better,
+        n=block.n,
+        drop=-gain,
+        p_value=p,
+        regressions=block.mcnemar.only_a,
+        why=None if better else f"gain {gain:+.3f} with McNemar p={shown}",
+    )
+
+
 def _mirror_check(
     store: Store, mirror: str, candidate: str, alpha: float
 ) -> tuple[GateCheck, Preference]:
@@ -111,6 +131,7 @@ async def apromote(
     baseline: str | None = None,
     mirror: str | None = None,
     slice_min_n: int = SLICE_MIN_N,
+    require_improvement: bool = True,
     project: ProjectLike = None,
     on_progress: ProgressCallback | None = None,
 ) -> Promotion:
@@ -118,7 +139,8 @@ async def apromote(
 
     ``baseline`` is the current system's run on the tier's dataset (default: the tier's own
     ``baseline``); without one there is nothing to hold the candidate to, which is an error rather
-    than a pass."""
+    than a pass. ``require_improvement`` (default) also asks for a significant gain over the
+    baseline; without it, a candidate that is not significantly worse passes."""
     project_obj = open_project(project)
     store = project_obj.open_store()
     try:
@@ -147,6 +169,8 @@ async def apromote(
             if scorer is not None:
                 comparison = compare_runs(store, chosen, verdict.run_id, scorer)
                 extra += _slice_checks(comparison, held.alpha, slice_min_n)
+                if require_improvement:
+                    extra.append(_improvement_check(comparison, held.alpha))
         if mirror is not None:
             check, preference = _mirror_check(store, mirror, name, held.alpha)
             extra.append(check)

@@ -66,6 +66,13 @@ def promote_cmd(
     mirror: Annotated[
         str | None, typer.Option(help="A mirror of the current system against this candidate.")
     ] = None,
+    require_improvement: Annotated[
+        bool,
+        typer.Option(
+            "--require-improvement/--no-require-improvement",
+            help="Also demand a significant gain over the baseline (default on).",
+        ),
+    ] = True,
     as_json: JsonFlag = False,
 ) -> None:
     """Gate the candidate against the current system (the tier's checks, McNemar overall and per
@@ -73,7 +80,14 @@ def promote_cmd(
     when rejected."""
     from evalwheel.api.promotion import promote
 
-    result = promote(name, tier=tier, baseline=baseline, mirror=mirror, project=current_project())
+    result = promote(
+        name,
+        tier=tier,
+        baseline=baseline,
+        mirror=mirror,
+        require_improvement=require_improvement,
+        project=current_project(),
+    )
     if as_json:
         emit_json(result)
     else:
