@@ -6,7 +6,9 @@ current system's run on the same items as the baseline, and three more things mu
 - no slice of the baseline comparison (``runner.compare``: McNemar per tag slice) regresses
   significantly, so a gain on easy items cannot hide a loss on one kind of request;
 - on mirrored traffic, when a mirror of the current system against this candidate is named, the
-  candidate does not lose significantly more pairs than it wins (the mirror's sign test);
+  candidate does not lose significantly more pairs than it wins (the mirror's sign test), and no
+  scorer the mirror's two runs share drops significantly (McNemar; reference-free checks such as
+  "the workflow validates" still score traffic that has no reference);
 - the gate's own checks: thresholds and no significant overall drop.
 
 The verdict, the comparison (with the McNemar p of the overall change) and the mirror's preference
@@ -23,6 +25,7 @@ from evalwheel.api.evaluation import ProgressCallback
 from evalwheel.api.gating import agate_policy, gate_policy
 from evalwheel.api.projects import ProjectLike, open_project
 from evalwheel.api.trained_models import set_trained_status
+from evalwheel.core.mirror import MirrorRecord
 from evalwheel.core.run import RunStatus
 from evalwheel.core.trained import TrainedModel
 from evalwheel.errors import InputError, NotFoundError
@@ -95,9 +98,45 @@ def _improvement_check(comparison: Comparison, alpha: float) -> GateCheck:
     )
 
 
+def _mirror_scorer_checks(store: Store, record: MirrorRecord, alpha: float) -> list[GateCheck]:
+    """On a replay mirror, every scorer both runs have (the application's reference-free checks,
+    such as whether a workflow validates, still score traffic): a significant drop of the
+    candidate against the current system fails, as on the benchmark. Pairs the judge leaves
+    undecided would otherwise let a candidate that breaks production outputs through."""
+    from evalwheel.runner.aggregate import summarize
+
+    current, candidate = record.runs.get("current"), record.runs.get("candidate")
+    if current is None or candidate is None:
+        return []
+    scorers = set(summarize(store, current).scorers) & set(summarize(store, candidate).scorers)
+    checks = []
+    for scorer in sorted(scorers):
+        try:
+            block = compare_runs(store, current, candidate, scorer).overall
+        except InputError:
+            continue  # scored nothing on traffic (it needs a reference), so it says nothing here
+        if block.n == 0:
+            continue
+        drop = (block.pass_rate_a or 0.0) - (block.pass_rate_b or 0.0) + 0.0
+        p = block.mcnemar.p_value
+        regressed = drop > 0 and p is not None and p < alpha
+        checks.append(
+            GateCheck(
+                check=f"mirror {record.id}: {scorer} on traffic vs the current system",
+                passed=not regressed,
+                n=block.n,
+                drop=drop,
+                p_value=p,
+                regressions=block.mcnemar.only_a,
+                why=f"dropped {drop:.3f} (McNemar p={p:.4f})" if regressed else None,
+            )
+        )
+    return checks
+
+
 def _mirror_check(
     store: Store, mirror: str, candidate: str, alpha: float
-) -> tuple[GateCheck, Preference]:
+) -> tuple[list[GateCheck], Preference]:
     from evalwheel.api.mirror_outputs import mirror_summary_of
 
     record = load_mirror(store, mirror)
@@ -121,7 +160,7 @@ def _mirror_check(
             else None
         ),
     )
-    return check, preference
+    return [check, *_mirror_scorer_checks(store, record, alpha)], preference
 
 
 async def apromote(
@@ -172,8 +211,8 @@ async def apromote(
                 if require_improvement:
                     extra.append(_improvement_check(comparison, held.alpha))
         if mirror is not None:
-            check, preference = _mirror_check(store, mirror, name, held.alpha)
-            extra.append(check)
+            checks, preference = _mirror_check(store, mirror, name, held.alpha)
+            extra += checks
     finally:
         store.close()
     verdict.checks += extra

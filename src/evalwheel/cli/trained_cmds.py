@@ -105,7 +105,8 @@ def promotion_lines(result: Any) -> list[str]:
         block = comparison.overall
         p = block.mcnemar.p_value
         lines.append(
-            f"{comparison.scorer}: baseline {block.pass_rate_a} -> candidate {block.pass_rate_b} "
+            f"{comparison.scorer}: baseline {_rate(block.pass_rate_a)} -> candidate "
+            f"{_rate(block.pass_rate_b)} "
             f"on {block.n} shared items; McNemar p={'-' if p is None else f'{p:.4g}'} "
             f"({block.mcnemar.only_b} fixed, {block.mcnemar.only_a} broken)"
         )
@@ -113,3 +114,7 @@ def promotion_lines(result: Any) -> list[str]:
         mark = "ok  " if check.passed else "FAIL"
         lines.append(f"  {mark} {check.check}" + (f": {check.why}" if check.why else ""))
     return lines
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
