@@ -3,6 +3,7 @@ significant regression on any slice keeps it out even when the overall rate rise
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from evalwheel.errors import InputError, NotFoundError
 from evalwheel.project import Project
 from evalwheel.runner.compare import Comparison, ComparisonBlock
 from evalwheel.stats.paired import mcnemar, paired_bootstrap
+from tests.training.runs import _run
 from tests.training.test_trained_registry import _register
 
 
@@ -59,30 +61,6 @@ def test_promotion_needs_a_baseline_and_a_registered_model(
         promote("flow-tuned", project=sqlite_project.root)
 
 
-def _run(project: Project, system: str, dataset: str, split: str | None, done: bool) -> str:
-    from evalwheel.core.run import RunStatus
-    from evalwheel.store.runs import RunRepository
-
-    store = project.open_store()
-    try:
-        runs = RunRepository(store)
-        run_id = runs.create(
-            system_name=system,
-            system_version="0" * 64,
-            system_payload={},
-            dataset=f"{dataset}@v1",
-            split=split,
-            repeat=1,
-            n_items=0,
-            config={},
-        )
-        if done:
-            runs.set_status(run_id, RunStatus.COMPLETED, finished=True)
-        return run_id
-    finally:
-        store.close()
-
-
 @pytest.mark.parametrize(
     ("system", "dataset", "split", "done", "why"),
     [
@@ -128,3 +106,42 @@ def test_a_candidate_that_only_matches_the_baseline_is_not_an_improvement() -> N
     better = same.model_copy(update={"overall": _block([False] * 20, [True] * 15 + [False] * 5)})
     check = _improvement_check(better, 0.05)
     assert check.passed and check.p_value is not None and check.p_value < 0.05
+
+
+def test_a_mirror_fails_the_candidate_when_a_check_collapses_on_traffic(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pairwise judge may leave every pair undecided; the replay runs' own checks still
+    say when the candidate breaks production answers."""
+    from types import SimpleNamespace
+
+    import evalwheel.api.promotion as promotion
+    import evalwheel.runner.aggregate as aggregate
+    from evalwheel.core.mirror import MirrorRecord
+
+    blocks = {
+        "flow.valid": _block([True] * 20 + [False] * 5, [False] * 20 + [True] * 5),
+        "flow.outcome": _block([True] * 25, [True] * 25),
+    }
+
+    def fake_compare(store: object, a: str, b: str, scorer: str) -> SimpleNamespace:
+        if scorer == "flow.equivalent":
+            raise InputError("no scores")
+        return SimpleNamespace(overall=blocks[scorer])
+
+    scorers = {"flow.valid": 1, "flow.outcome": 1, "flow.equivalent": 1}
+    monkeypatch.setattr(aggregate, "summarize", lambda store, run: SimpleNamespace(scorers=scorers))
+    monkeypatch.setattr(promotion, "compare_runs", fake_compare)
+    record = MirrorRecord(
+        id="mir-1",
+        source="replay",
+        current="flow-local",
+        candidate="flow-tuned",
+        runs={"current": "run-a", "candidate": "run-b"},
+        created_at=datetime.now(UTC),
+    )
+    checks = {c.check: c for c in promotion._mirror_scorer_checks(None, record, 0.05)}  # type: ignore[arg-type]
+    valid = checks["mirror mir-1: flow.valid on traffic vs the current system"]
+    assert not valid.passed and valid.regressions == 20
+    assert checks["mirror mir-1: flow.outcome on traffic vs the current system"].passed
+    assert len(checks) == 2  # flow.equivalent scored nothing on traffic: no check

@@ -19,6 +19,7 @@ from evalwheel.project import Project
 from evalwheel.runner.gates import GateVerdict
 from evalwheel.runner.systems import resolve_system
 from tests.helpers import cli_json
+from tests.training.runs import _run
 from tests.training.test_gguf_lora import _adapter
 
 
@@ -98,6 +99,19 @@ def test_names_are_not_reused(project: Project, tmp_path: Path) -> None:
         _register(project, tmp_path, name="flow-local")
 
 
+def test_a_changed_adapter_file_is_refused_not_served_under_the_registered_name(
+    tmp_path: Path,
+) -> None:
+    adapter = tmp_path / "a.gguf"
+    adapter.write_bytes(b"as registered")
+    registered = hashlib.sha256(b"as registered").hexdigest()
+    spec = ModelSpec(name="m", provider="embedded", lora_path=str(adapter), lora_sha256=registered)
+    assert spec.identity["adapter"] == registered
+    adapter.write_bytes(b"overwritten later")
+    with pytest.raises(ModelConfigError, match="changed after registration"):
+        spec.identity  # noqa: B018
+
+
 def test_only_a_passed_gate_promotes(project: Project, tmp_path: Path) -> None:
     _register(project, tmp_path)
     failed = GateVerdict(tier="merge", passed=False, run_id="r1", reasons=["worse"], checks=[])
@@ -105,8 +119,20 @@ def test_only_a_passed_gate_promotes(project: Project, tmp_path: Path) -> None:
         set_trained_status("flow-tuned", "promoted", project=project)
     with pytest.raises(InputError):
         set_trained_status("flow-tuned", "promoted", verdict=failed, project=project)
-    passed = failed.model_copy(update={"passed": True, "reasons": []})
+    made_up = failed.model_copy(update={"passed": True, "reasons": []})
+    with pytest.raises(InputError, match="r1"):  # no gate run behind it
+        set_trained_status("flow-tuned", "promoted", verdict=made_up, project=project)
+    other = _run(project, "flow-local", "d", "test", done=True)
+    with pytest.raises(InputError, match="not a finished gate run"):
+        set_trained_status(
+            "flow-tuned",
+            "promoted",
+            verdict=made_up.model_copy(update={"run_id": other}),
+            project=project,
+        )
+    gate_run = _run(project, "flow-tuned", "d", "test", done=True)
+    passed = made_up.model_copy(update={"run_id": gate_run})
     promoted = set_trained_status("flow-tuned", "promoted", verdict=passed, project=project)
-    assert promoted.status == "promoted" and promoted.verdict["run_id"] == "r1"
+    assert promoted.status == "promoted" and promoted.verdict["run_id"] == gate_run
     assert [m.name for m in trained_models(project, status="promoted")] == ["flow-tuned"]
     assert trained_models(project, status="candidate") == []

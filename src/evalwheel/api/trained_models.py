@@ -111,6 +111,8 @@ def set_trained_status(
     if status == "promoted" and (verdict is None or not verdict.passed):
         raise InputError("promotion needs a passed gate verdict", field="verdict")
     with project_and_store(project, store) as (_, opened):
+        if status == "promoted" and verdict is not None:
+            _check_gate_run(opened, name, verdict)
         try:
             return TrainedModelRepository(opened).set_status(
                 name,
@@ -120,3 +122,22 @@ def set_trained_status(
             )
         except KeyError:
             raise NotFoundError(f"no trained model named {name!r}") from None
+
+
+def _check_gate_run(store: Store, name: str, verdict: GateVerdict) -> None:
+    """A promoting verdict must come from a finished gate run of this very model: a hand-made
+    ``GateVerdict(passed=True)`` promotes nothing."""
+    from evalwheel.store.runs import RunRepository
+
+    if verdict.run_id is None:
+        raise InputError("the verdict names no gate run", field="verdict")
+    try:
+        row = RunRepository(store).get(verdict.run_id)
+    except (KeyError, NotFoundError):
+        raise InputError(f"no run {verdict.run_id!r} behind the verdict", field="verdict") from None
+    if row.system_name != name or row.status != "completed":
+        raise InputError(
+            f"run {verdict.run_id} is a {row.status} run of {row.system_name!r}, not a finished "
+            f"gate run of {name!r}",
+            field="verdict",
+        )

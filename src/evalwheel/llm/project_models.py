@@ -18,7 +18,12 @@ def project_models(project: Project | None) -> dict[str, ModelSpec]:
         if trained.name in models or base is None or base.provider != "embedded":
             continue  # a configured model of the same name wins; a vanished base serves nothing
         models[trained.name] = base.model_copy(
-            update={"name": trained.name, "lora_path": trained.gguf_path, "lora_scale": 1.0}
+            update={
+                "name": trained.name,
+                "lora_path": trained.gguf_path,
+                "lora_scale": 1.0,
+                "lora_sha256": trained.adapter_sha256,
+            }
         )
     return models
 

@@ -47,6 +47,11 @@ class ModelSpec(BaseModel):
         default=None, description="A llama.cpp GGUF LoRA adapter applied to the model."
     )
     lora_scale: float = Field(default=1.0, description="The adapter's weight (1: as trained).")
+    lora_sha256: str | None = Field(
+        default=None,
+        description="The adapter's expected SHA-256 (a registered trained model's): a file that "
+        "changed since is refused, not served under the registered name.",
+    )
 
     @model_validator(mode="after")
     def _endpoint_fields(self) -> ModelSpec:
@@ -67,7 +72,13 @@ class ModelSpec(BaseModel):
                 "model": model_identity(self.gguf_path),
             }
             if self.lora_path is not None:
-                identity["adapter"] = adapter_identity(self.lora_path)
+                digest = adapter_identity(self.lora_path)
+                if self.lora_sha256 is not None and digest != self.lora_sha256:
+                    raise ModelConfigError(
+                        f"model {self.name!r}: the adapter {self.lora_path} has SHA-256 {digest}, "
+                        f"not the registered {self.lora_sha256}: it changed after registration"
+                    )
+                identity["adapter"] = digest
                 identity["adapter_scale"] = self.lora_scale
             return identity
         return {
