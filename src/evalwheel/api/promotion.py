@@ -32,7 +32,7 @@ from evalwheel.errors import InputError, NotFoundError
 from evalwheel.interrupts import run_sync
 from evalwheel.mirror.replay import load_mirror
 from evalwheel.mirror.summary import Preference
-from evalwheel.runner.compare import Comparison, compare_runs
+from evalwheel.runner.compare import Comparison, ComparisonBlock, compare_runs
 from evalwheel.runner.gates import GateCheck, GatePolicy, GateVerdict
 from evalwheel.store.db import Store
 from evalwheel.store.runs import RunRepository, shown_status
@@ -54,6 +54,23 @@ class Promotion(BaseModel):
     mirror_preference: Preference | None = None
 
 
+def _drop_check(name: str, block: ComparisonBlock, alpha: float) -> GateCheck:
+    """Failed when the candidate (b) is worse than the baseline (a) and McNemar's test says the
+    drop is unlikely to be chance."""
+    drop = (block.pass_rate_a or 0.0) - (block.pass_rate_b or 0.0) + 0.0
+    p = block.mcnemar.p_value
+    regressed = drop > 0 and p is not None and p < alpha
+    return GateCheck(
+        check=name,
+        passed=not regressed,
+        n=block.n,
+        drop=drop,
+        p_value=p,
+        regressions=block.mcnemar.only_a,
+        why=f"dropped {drop:.3f} (McNemar p={p:.4f})" if regressed else None,
+    )
+
+
 def _slice_checks(comparison: Comparison, alpha: float, min_n: int) -> list[GateCheck]:
     """One check per slice with at least ``min_n`` shared items: failed when the candidate is
     worse there and McNemar's test says the drop is unlikely to be chance."""
@@ -61,20 +78,7 @@ def _slice_checks(comparison: Comparison, alpha: float, min_n: int) -> list[Gate
     for name, block in sorted(comparison.slices.items()):
         if block.n < min_n:
             continue
-        drop = (block.pass_rate_a or 0.0) - (block.pass_rate_b or 0.0) + 0.0
-        p = block.mcnemar.p_value
-        regressed = drop > 0 and p is not None and p < alpha
-        checks.append(
-            GateCheck(
-                check=f"slice {name} vs baseline",
-                passed=not regressed,
-                n=block.n,
-                drop=drop,
-                p_value=p,
-                regressions=block.mcnemar.only_a,
-                why=f"dropped {drop:.3f} (McNemar p={p:.4f})" if regressed else None,
-            )
-        )
+        checks.append(_drop_check(f"slice {name} vs baseline", block, alpha))
     return checks
 
 
@@ -117,18 +121,9 @@ def _mirror_scorer_checks(store: Store, record: MirrorRecord, alpha: float) -> l
             continue  # scored nothing on traffic (it needs a reference), so it says nothing here
         if block.n == 0:
             continue
-        drop = (block.pass_rate_a or 0.0) - (block.pass_rate_b or 0.0) + 0.0
-        p = block.mcnemar.p_value
-        regressed = drop > 0 and p is not None and p < alpha
         checks.append(
-            GateCheck(
-                check=f"mirror {record.id}: {scorer} on traffic vs the current system",
-                passed=not regressed,
-                n=block.n,
-                drop=drop,
-                p_value=p,
-                regressions=block.mcnemar.only_a,
-                why=f"dropped {drop:.3f} (McNemar p={p:.4f})" if regressed else None,
+            _drop_check(
+                f"mirror {record.id}: {scorer} on traffic vs the current system", block, alpha
             )
         )
     return checks
