@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalwheel.stats.intervals import bootstrap_mean, pass_hat_k, wilson
+from evalwheel.stats.intervals import bootstrap_mean, wilson
+from evalwheel.stats.pass_k import pass_hat_k
 
 
 def wilson_by_formula(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:

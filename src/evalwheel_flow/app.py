@@ -62,6 +62,7 @@ FLOW_PAIRWISE_JUDGE: dict[str, Any] = {
 class FlowApp:
     name = "flow"
     artifact_outcome = "workflow"  # what AppOutput.outcome says when the artifact is made
+    success_scorer = "flow.pass"  # the check that says a merchant's goal was met (simulation)
 
     def __init__(self) -> None:
         self._bank: FewShotBank | None = None
@@ -294,6 +295,23 @@ class FlowApp:
         from evalwheel_flow.synth_hooks import execute_trajectory
 
         return execute_trajectory(messages)
+
+    def agent_reply(self, output: AppOutput) -> str:
+        """What the merchant sees of one agent turn: the question, the refusal, or the workflow it
+        created in words (a simulated merchant answers this, never the raw JSON)."""
+        from evalwheel_flow.synth_hooks import describe_artifact
+
+        if output.error is not None:
+            return "Sorry, something went wrong on my side and I could not finish that."
+        artifact = output.artifact if isinstance(output.artifact, dict) else {}
+        if output.outcome == "workflow":
+            try:
+                return f"I created this automation. {describe_artifact(artifact)}"
+            except Exception:  # a workflow the describer cannot read is still shown
+                return "I created an automation, but I cannot describe it."
+        if output.outcome == "clarify":
+            return str(artifact.get("question") or "Could you tell me more?")
+        return str(artifact.get("message") or "Flow cannot do that.")
 
     def tool_specs(self) -> list[dict[str, Any]]:
         """The agent's tools (OpenAI function specs), to check a trajectory's calls against."""

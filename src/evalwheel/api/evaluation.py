@@ -13,7 +13,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from evalwheel.api.datasets import import_examples
 from evalwheel.api.projects import ProjectLike, open_project
@@ -127,6 +127,7 @@ def prepare_run(
     items: Sequence[str] | None = None,
     sample_base: int = 0,
     create: bool = True,
+    simulation: BaseModel | None = None,
 ) -> PreparedRun:
     """Resolve and check everything, then create the run's row (the last step; with
     ``create=False`` the caller does it with ``start_run`` after checks of its own)."""
@@ -144,6 +145,7 @@ def prepare_run(
             items=None if items is None else list(items),
             sample_base=sample_base,
             scorers=list(table),
+            simulation=None if simulation is None else simulation.model_dump(mode="json"),
         )
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -200,6 +202,13 @@ async def execute_prepared(
         run.project, run.store, run.plan.judges, tracker=run.tracker
     )
     client = open_client(run.project, run.store, run.resolved, run.tracker)
+    app, sim_clients = run.resolved.app, []
+    if run.plan.simulation is not None:
+        from evalwheel.simulate.clients import open_simulation
+
+        app, sim_clients = open_simulation(
+            run.project, run.store, app, run.plan.simulation, run.tracker
+        )
     done, total = 0, 0
 
     def started(pending: int) -> None:
@@ -217,12 +226,12 @@ async def execute_prepared(
     async with AsyncExitStack() as stack:
         if client is not None:
             await stack.enter_async_context(client)
-        for judge_client in judge_clients:
+        for judge_client in [*judge_clients, *sim_clients]:
             await stack.enter_async_context(judge_client)
         progress = await execute_run(
             run.store,
             run.run_id,
-            run.resolved.app,
+            app,
             client,
             run.scorers,
             concurrency=concurrency,

@@ -3,6 +3,7 @@ use for one need not define it (see ``App``)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -103,3 +104,29 @@ def tool_specs(app: Any) -> list[dict[str, Any]] | None:
     """The application's tools as OpenAI function specs (None: it does not say)."""
     hook = getattr(app, "tool_specs", None)
     return list(hook()) if callable(hook) else None
+
+
+def agent_reply(app: Any, output: AppOutput) -> str:
+    """What the user sees of one turn of ``app``'s system, for a simulated user to answer: the
+    application's ``agent_reply`` when it has one (Flow: the question, the refusal, or the workflow
+    in words), else the last assistant text, else the artifact as text."""
+    hook = getattr(app, "agent_reply", None)
+    if callable(hook):
+        return str(hook(output))
+    if output.error is not None:
+        return f"(the assistant failed: {output.error})"
+    for message in reversed(output.messages):
+        content = message.get("content")
+        if message.get("role") == "assistant" and isinstance(content, str) and content.strip():
+            return content
+    artifact = output.artifact
+    if artifact is None:
+        return "(no answer)"
+    return artifact if isinstance(artifact, str) else json.dumps(artifact, ensure_ascii=False)
+
+
+def success_scorer(app: Any) -> str | None:
+    """The check whose pass means the user's goal was met (Flow: ``flow.pass``; None: the
+    application has no such check and a judge decides)."""
+    value = getattr(app, "success_scorer", None)
+    return str(value) if isinstance(value, str) else None

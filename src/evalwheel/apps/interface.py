@@ -33,6 +33,10 @@ class AppOutput(BaseModel):
     cost_usd: float = 0.0
     latency_s: float | None = None
     error: str | None = None
+    details: dict[str, Any] = Field(
+        default_factory=dict,
+        description="what a wrapper keeps with the trace (a simulation: the episode's record)",
+    )
 
 
 class CheckResult(BaseModel):

@@ -34,6 +34,8 @@ class DatasetKind(StrEnum):
     TRAFFIC = "traffic"
     SYNTHETIC = "synthetic"
     QA = "qa"
+    CONVERSATIONS = "conversations"
+    ESSENCES = "essences"
 
     @classmethod
     def _missing_(cls, value: object) -> DatasetKind | None:

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from evalwheel.core.dataset import DatasetKind
 
@@ -106,6 +113,69 @@ class QaRow(RowBase):
     input: Request
 
 
+class ConversationMessage(BaseModel):
+    """One turn of a real conversation. An assistant turn may say what it did (``outcome``) and
+    carry the artifact it produced, so a conversation's last artifact and its clarifying questions
+    can be read without parsing prose."""
+
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["user", "assistant"]
+    content: NonEmptyText
+    outcome: str | None = None
+    artifact: JsonValue = None
+
+
+class ConversationsRow(RowBase):
+    """A real multi-turn conversation (``input``: its messages, the user's first), what the user
+    wanted in the end (``reference``, when known), the last artifact it produced (``output``) and
+    whether the user's goal was met (``label``: success or failure). Simulation extracts its goal
+    (an essence) and replays it; realism compares simulated conversations with these."""
+
+    metadata_fields: ClassVar[tuple[str, ...]] = ("expect", "served_by")
+
+    input: list[dict[str, JsonValue]] = Field(min_length=1)
+    label: Literal["success", "failure"] | None = None
+    expect: str | None = None
+    served_by: str | None = None
+
+    @field_validator("input")
+    @classmethod
+    def _messages(cls, value: list[dict[str, JsonValue]]) -> list[dict[str, JsonValue]]:
+        for number, message in enumerate(value):
+            try:
+                ConversationMessage.model_validate(message)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                raise ValueError(f"message {number}: {where}: {first['msg']}") from None
+        if value[0].get("role") != "user":
+            raise ValueError("a conversation starts with the user's message")
+        return value
+
+
+class EssencesRow(RowBase):
+    """A user's goal extracted from one real conversation (``input``: an
+    ``evalwheel.simulate.Essence``), with the artifact that meets it when known (``reference``).
+    The simulated user pursues it; the application's check (or a judge) decides success."""
+
+    metadata_fields: ClassVar[tuple[str, ...]] = ("expect", "source", "real_outcome", "served_by")
+
+    input: dict[str, JsonValue]
+    expect: str | None = None
+    source: str | None = None
+    real_outcome: str | None = None
+    served_by: str | None = None
+
+    @field_validator("input")
+    @classmethod
+    def _is_essence(cls, value: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        from evalwheel.simulate.models import Essence
+
+        Essence.model_validate(value)
+        return value
+
+
 #: The platform's own kinds. Applications add theirs; ``datasets.kinds`` has them all.
 PLATFORM_ROW_SCHEMAS: dict[str, type[RowBase]] = {
     DatasetKind.BENCHMARK: BenchmarkRow,
@@ -113,6 +183,8 @@ PLATFORM_ROW_SCHEMAS: dict[str, type[RowBase]] = {
     DatasetKind.TRAFFIC: TrafficRow,
     DatasetKind.SYNTHETIC: SyntheticRow,
     DatasetKind.QA: QaRow,
+    DatasetKind.CONVERSATIONS: ConversationsRow,
+    DatasetKind.ESSENCES: EssencesRow,
 }
 
 

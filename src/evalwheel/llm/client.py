@@ -44,6 +44,11 @@ def independent_sample(index: int) -> Iterator[None]:
         _SAMPLE.reset(token)
 
 
+def current_sample() -> int:
+    """The repetition index calls are being made under (see ``independent_sample``)."""
+    return _SAMPLE.get()
+
+
 class CallStats(BaseModel):
     calls: int = 0
     succeeded: int = 0

@@ -20,7 +20,8 @@ from evalwheel.runner.results import (
 )
 from evalwheel.runner.runner import RunPlan, load_plan, select_examples
 from evalwheel.stats.estimate import Estimate
-from evalwheel.stats.intervals import bootstrap_mean, cluster_rate, pass_hat_k, wilson
+from evalwheel.stats.intervals import bootstrap_mean, cluster_rate, wilson
+from evalwheel.stats.pass_k import pass_hat_k
 from evalwheel.store.datasets import DatasetRepository
 from evalwheel.store.db import Store
 from evalwheel.store.runs import RunRepository, shown_status

@@ -72,6 +72,11 @@ class RunPlan(BaseModel):
         description="item id → structural signature, fixed when the run was planned, for a "
         "policy that groups by signature (so a resumed run keeps its items)",
     )
+    simulation: dict[str, Any] | None = Field(
+        default=None,
+        description="a simulation run's settings (evalwheel.simulate.SimulationSpec): each item "
+        "is an essence, run as an episode against a simulated user",
+    )
     slices: dict[str, list[str]] = Field(
         default_factory=dict,
         description="slice → item ids, computed once when planned (contamination against what "

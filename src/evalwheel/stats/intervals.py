@@ -15,14 +15,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from math import comb
 
 import numpy as np
 from scipy.stats import binomtest
 
 from evalwheel.stats.estimate import Estimate
 
-__all__ = ["Estimate", "bootstrap_mean", "cluster_rate", "pass_hat_k", "wilson"]
+__all__ = ["Estimate", "bootstrap_mean", "cluster_rate", "wilson"]
 
 
 def wilson(successes: int, n: int, confidence: float = 0.95) -> Estimate:
@@ -79,12 +78,3 @@ def cluster_rate(
         ci_high=float(high),
         method="cluster bootstrap over items",
     )
-
-
-def pass_hat_k(successes_per_item: Sequence[tuple[int, int]], k: int) -> Estimate:
-    """``successes_per_item`` holds (c, n) per item: c passes out of n tries."""
-    values = [comb(c, k) / comb(n, k) for c, n in successes_per_item if n >= k]
-    if not values:
-        return Estimate(estimate=None, n=0, ci_low=None, ci_high=None, method=f"pass^{k}")
-    estimate = bootstrap_mean(values)
-    return estimate.model_copy(update={"method": f"pass^{k} (bootstrap CI)"})

@@ -1,0 +1,132 @@
+"""An application seen through a simulated user: each item of an ``essences`` dataset becomes an
+episode, so a simulation run is an ordinary run (stored, resumable, aggregated, compared, gated)
+whose traces are whole conversations.
+
+A flagged episode (the reviewer found a simulator error) is simulated again with a fresh sample,
+up to ``retries`` times; every attempt's flags are kept, so the simulator's error rate is the
+first attempts' and what is left after the retries is reported beside it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evalwheel.apps import hooks
+from evalwheel.apps.interface import App, AppOutput, CheckResult
+from evalwheel.core.example import Example
+from evalwheel.llm.client import ModelClient, current_sample, independent_sample
+from evalwheel.simulate.episode import Episode, run_episode
+from evalwheel.simulate.models import Essence, ReviewFlag, SimulationSpec
+from evalwheel.simulate.review import judge_review, review
+from evalwheel.simulate.user import SimulatedUser
+
+RETRY_SAMPLE_STRIDE = 10_000
+
+
+class SimulatedApp:
+    """``app`` with its ``run`` replaced by an episode against a simulated user; every other
+    hook is the application's own, so checks, signatures and contamination work unchanged."""
+
+    def __init__(
+        self,
+        app: App,
+        spec: SimulationSpec,
+        user_client: ModelClient,
+        reviewer_client: ModelClient | None = None,
+    ) -> None:
+        self.app = app
+        self.name = app.name
+        self.spec = spec
+        self.user_client = user_client
+        self.reviewer_client = reviewer_client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.app, name)
+
+    async def run(self, example: Example, client: ModelClient, params: dict[str, Any]) -> AppOutput:
+        """The episode for this essence, re-simulated while the reviewer flags it."""
+        essence = Essence.model_validate(example.input)
+        attempts: list[list[ReviewFlag]] = []
+        episode = Episode()
+        for attempt in range(self.spec.retries + 1):
+            with independent_sample(current_sample() + attempt * RETRY_SAMPLE_STRIDE):
+                episode = await run_episode(
+                    self.app,
+                    example,
+                    essence,
+                    client,
+                    params,
+                    SimulatedUser(self.user_client, essence, self.spec.temperature),
+                    max_turns=self.spec.max_turns,
+                    real_opening=self.spec.opening == "real",
+                )
+                flags = review(essence, episode)
+                if self.reviewer_client is not None and episode.simulator_error is None:
+                    flags += await judge_review(self.reviewer_client, essence, episode)
+            attempts.append(flags)
+            if not flags:
+                break
+        output = episode.final.model_copy()
+        output.messages = episode.messages
+        output.details = {
+            "simulation": {
+                "end": episode.end,
+                "user_turns": episode.user_turns,
+                "agent_turns": episode.agent_turns,
+                "attempts": [[f.model_dump() for f in flags] for flags in attempts],
+                "simulator_error": episode.simulator_error,
+                "user_input_tokens": episode.user_input_tokens,
+                "user_output_tokens": episode.user_output_tokens,
+                "user_cost_usd": episode.user_cost_usd,
+            }
+        }
+        return output
+
+    def check(self, example: Example, output: AppOutput) -> list[CheckResult]:
+        """The application's checks of the final result, and the episode's own scores."""
+        results = list(self.app.check(example, output))
+        record = output.details.get("simulation")
+        if not isinstance(record, dict):
+            return results
+        scorer = hooks.success_scorer(self.app)
+        primary = next((r for r in results if r.scorer == scorer), None)
+        if primary is not None:
+            results.append(
+                CheckResult(scorer="sim.success", passed=primary.passed, details={"by": scorer})
+            )
+        attempts = record.get("attempts") or [[]]
+        final_flags = attempts[-1]
+        asked = any(
+            m.get("role") == "assistant" and m.get("outcome") == "clarify" for m in output.messages
+        )
+        stopped = record.get("end") == "user_stop"
+        results += [
+            CheckResult(scorer="sim.turns", value=float(record.get("user_turns") or 0)),
+            CheckResult(scorer="sim.asked", passed=asked),
+            CheckResult(scorer="sim.user_stop", passed=stopped),
+            CheckResult(
+                scorer="sim.user_ok",
+                passed=not final_flags,
+                details={
+                    "flags": final_flags,
+                    "first_attempt_flags": attempts[0],
+                    "attempts": len(attempts),
+                },
+            ),
+        ]
+        return results
+
+    def render(self, example: Example, output: AppOutput) -> str:
+        """The user's goal and the conversation, for a judge or a person."""
+        essence = Essence.model_validate(example.input)
+        lines = ["=== USER'S GOAL ===", essence.goal]
+        if essence.success:
+            lines += ["=== SUCCESS MEANS ===", essence.success]
+        lines.append("=== CONVERSATION ===")
+        for message in output.messages:
+            who = "User" if message.get("role") == "user" else "Assistant"
+            lines.append(f"{who}: {message.get('content') or ''}")
+        if output.error is not None:
+            lines += ["=== ERROR ===", output.error]
+        lines.append("=== END ===")
+        return "\n".join(lines)
