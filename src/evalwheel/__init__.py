@@ -86,6 +86,17 @@ _EXPORTS: dict[str, str] = {
     "promote": "evalwheel.api.promotion",
     "apromote": "evalwheel.api.promotion",
     "Promotion": "evalwheel.api.promotion",
+    # simulated users
+    "simulate": "evalwheel.api.simulation",
+    "asimulate": "evalwheel.api.simulation",
+    "extract_essences": "evalwheel.api.simulation",
+    "aextract_essences": "evalwheel.api.simulation",
+    "EssenceExtraction": "evalwheel.api.simulation",
+    "simulation_report": "evalwheel.api.simulation_report",
+    "asimulation_report": "evalwheel.api.simulation_report",
+    "SimulationReport": "evalwheel.api.simulation_report",
+    "Essence": "evalwheel.simulate.models",
+    "SimulationSpec": "evalwheel.simulate.models",
     # judges and labels
     "calibrate": "evalwheel.judges.api",
     "acalibrate": "evalwheel.judges.api",
@@ -130,6 +141,8 @@ __all__ = [
     "ContaminationReport",
     "DatasetVersion",
     "DriftResult",
+    "Essence",
+    "EssenceExtraction",
     "Estimate",
     "EvalwheelError",
     "Example",
@@ -151,6 +164,8 @@ __all__ = [
     "RunResult",
     "RunSummary",
     "ScorerSummary",
+    "SimulationReport",
+    "SimulationSpec",
     "SplitReport",
     "StoppedError",
     "SynthResult",
@@ -165,6 +180,7 @@ __all__ = [
     "acalibrate",
     "acheck_drift",
     "aevaluate",
+    "aextract_essences",
     "agate",
     "agreement",
     "amirror_compare",
@@ -172,6 +188,8 @@ __all__ = [
     "amirror_replay",
     "apromote",
     "aresume",
+    "asimulate",
+    "asimulation_report",
     "asynth_failures",
     "asynthesize",
     "calibrate",
@@ -180,6 +198,7 @@ __all__ = [
     "contamination",
     "evaluate",
     "export_training_data",
+    "extract_essences",
     "gap_from_runs",
     "gate",
     "import_dataset",
@@ -202,6 +221,8 @@ __all__ = [
     "resume",
     "scorer",
     "set_trained_status",
+    "simulate",
+    "simulation_report",
     "split_dataset",
     "synth_failures",
     "synthesize",
@@ -251,6 +272,18 @@ if TYPE_CHECKING:
     from evalwheel.api.projects import open_project
     from evalwheel.api.promotion import Promotion, apromote, promote
     from evalwheel.api.reporting import render_report, write_report
+    from evalwheel.api.simulation import (
+        EssenceExtraction,
+        aextract_essences,
+        asimulate,
+        extract_essences,
+        simulate,
+    )
+    from evalwheel.api.simulation_report import (
+        SimulationReport,
+        asimulation_report,
+        simulation_report,
+    )
     from evalwheel.api.synthesis import asynthesize, synthesize
     from evalwheel.api.synthesis_data import (
         FailuresResult,
@@ -303,6 +336,7 @@ if TYPE_CHECKING:
         ScorerSummary,
     )
     from evalwheel.runner.scorers import scorer
+    from evalwheel.simulate.models import Essence, SimulationSpec
     from evalwheel.synth.export import ExportResult
     from evalwheel.synth.models import SynthResult
     from evalwheel.training.models import (

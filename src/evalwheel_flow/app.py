@@ -132,6 +132,7 @@ class FlowApp:
             shots=int(params.get("shots", 3)),
             max_turns=int(params.get("max_turns", 8)),
             instructions=params.get("instructions", "full"),
+            clarify=bool(params.get("clarify", True)),
         )
 
     async def run(self, example: Example, client: ModelClient, params: dict[str, Any]) -> AppOutput:
@@ -256,8 +257,13 @@ class FlowApp:
 
     def default_systems(self) -> dict[str, dict[str, Any]]:
         """``flow-local-shots6``: the agent with six retrieved examples instead of three, the
-        candidate configuration the demo mirrors ``flow-local`` against."""
-        return {"flow-local-shots6": {"params": {"shots": 6}}}
+        candidate configuration the demo mirrors ``flow-local`` against; ``flow-noclarify``: the
+        agent that can never ask the merchant (its answer grammar has no question), the regression
+        a single-turn benchmark misses and a simulated merchant catches."""
+        return {
+            "flow-local-shots6": {"params": {"shots": 6}},
+            "flow-noclarify": {"params": {"clarify": False}},
+        }
 
     def same(self, a: AppOutput, b: AppOutput) -> bool:
         return relate_flow(a, b).relation in ("identical", "equivalent")

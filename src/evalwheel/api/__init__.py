@@ -7,6 +7,8 @@ from evalwheel.api.evaluation import aevaluate, aresume, evaluate, resume
 from evalwheel.api.gating import agate, gate
 from evalwheel.api.projects import open_project
 from evalwheel.api.reporting import render_report, write_report
+from evalwheel.api.simulation import extract_essences, simulate
+from evalwheel.api.simulation_report import simulation_report
 from evalwheel.api.traffic import TrafficImport, import_traffic
 
 __all__ = [
@@ -17,6 +19,7 @@ __all__ = [
     "compare",
     "contamination",
     "evaluate",
+    "extract_essences",
     "gate",
     "import_dataset",
     "import_examples",
@@ -24,6 +27,8 @@ __all__ = [
     "open_project",
     "render_report",
     "resume",
+    "simulate",
+    "simulation_report",
     "split_dataset",
     "write_report",
 ]

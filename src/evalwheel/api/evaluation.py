@@ -41,6 +41,7 @@ from evalwheel.runner.systems import (
     rebuild_system,
     resolve_system,
 )
+from evalwheel.simulate.clients import open_simulation
 from evalwheel.store.datasets import DatasetRepository
 from evalwheel.store.db import Store
 from evalwheel.store.runs import RunRepository
@@ -204,8 +205,6 @@ async def execute_prepared(
     client = open_client(run.project, run.store, run.resolved, run.tracker)
     app, sim_clients = run.resolved.app, []
     if run.plan.simulation is not None:
-        from evalwheel.simulate.clients import open_simulation
-
         app, sim_clients = open_simulation(
             run.project, run.store, app, run.plan.simulation, run.tracker
         )

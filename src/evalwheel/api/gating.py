@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from evalwheel.api.evaluation import ProgressCallback, execute_prepared, prepare_run, start_run
 from evalwheel.api.projects import ProjectLike, open_project
+from evalwheel.core.dataset import DatasetKind
 from evalwheel.errors import EvalwheelError, InputError, NotFoundError
 from evalwheel.interrupts import run_sync
 from evalwheel.llm.budget import Budget
@@ -17,7 +18,10 @@ from evalwheel.project import Project
 from evalwheel.project.config import problem_lines
 from evalwheel.runner.gates import GatePolicy, GateVerdict, contamination_check, judge
 from evalwheel.runner.runner import select_examples
+from evalwheel.simulate.clients import pin_simulation
+from evalwheel.simulate.models import SimulationSpec
 from evalwheel.store.datasets import DatasetRepository
+from evalwheel.store.db import Store
 
 
 def gate_policy(project: Project, tier: str) -> GatePolicy:
@@ -76,6 +80,7 @@ async def agate_policy(
             allow_untrusted_judges=policy.allow_untrusted_judge,
             budget=budget,
             create=False,
+            simulation=_simulation(project_obj, store, tier, policy),
         )
         _check_estimate(tier, policy, project_obj, run)
         contamination = contamination_check(policy, run.plan, run.resolved.app)
@@ -127,3 +132,18 @@ def _check_estimate(tier: str, policy: GatePolicy, project: Project, run: Any) -
         raise InputError(
             f"gate {tier}: estimated ${usd:.4f} for {n_items} items exceeds the budget of ${b.usd}"
         )
+
+
+def _simulation(
+    project: Project, store: Store, tier: str, policy: GatePolicy
+) -> SimulationSpec | None:
+    """A simulating tier's spec, pinned to its user model; its dataset must be essences."""
+    if policy.simulate is None:
+        return None
+    kind = DatasetRepository(store).resolve(policy.dataset).kind
+    if kind != DatasetKind.ESSENCES:
+        raise InputError(
+            f"gate {tier} simulates, so its dataset must be an essences dataset, not {kind.value}",
+            field=f"gates.{tier}.dataset",
+        )
+    return pin_simulation(project, policy.simulate)

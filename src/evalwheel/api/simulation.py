@@ -166,6 +166,7 @@ async def asimulate(
     split: str | None = None,
     limit: int | None = None,
     items: Sequence[str] | None = None,
+    scorers: Sequence[str] = (),
     judges: Sequence[str] = (),
     allow_untrusted_judges: bool = False,
     concurrency: int = 2,
@@ -176,7 +177,9 @@ async def asimulate(
     against ``system``, ``trials`` independent episodes each (pass^k needs k ≥ 2), with the user
     played by ``user_model``. Returns the run's typed result; ``simulation_report`` adds the
     simulator's error rate, realism and pass^k. A reviewer model (``reviewer_model``) reads each
-    transcript besides the rules."""
+    transcript besides the rules. An application without a success check (a user's own agent) is
+    scored by generic ``scorers`` (``json_match``…) against the essence's reference, or by
+    ``judges`` reading the goal and the transcript."""
     _check_concurrency(concurrency)
     spec = simulation_spec(
         user_model=user_model,
@@ -205,6 +208,7 @@ async def asimulate(
             repeat=trials,
             limit=limit,
             items=items,
+            scorers=scorers,
             judges=judges,
             allow_untrusted_judges=allow_untrusted_judges,
             budget=_budget(budget_usd),

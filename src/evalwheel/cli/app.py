@@ -21,6 +21,7 @@ from evalwheel.cli import (
     mirror_cmds,
     models_cmds,
     run_cmds,
+    simulate_cmds,
     synth_cmds,
     traffic_cmds,
     train_cmds,
@@ -82,6 +83,7 @@ app.add_typer(judge_cmds.app, name="judge")
 app.command("calibrate")(judge_cmds.calibrate)
 app.add_typer(mirror_cmds.app, name="mirror")
 app.add_typer(synth_cmds.app, name="synth")
+app.add_typer(simulate_cmds.app, name="simulate")
 app.command("train")(train_cmds.train)
 app.add_typer(trained_cmds.app, name="trained")
 

@@ -22,6 +22,14 @@ budget checked against a pre-run estimate before anything is spent.
     judges = ["flow-quality"]               # judges or panels; untrusted ones are refused…
     allow_untrusted_judge = false           # …unless this says otherwise
     thresholds = { "flow.pass" = 0.5, "judge:flow-quality" = 0.5 }
+
+    [gates.release]                         # the pre-deployment tier: simulated merchants
+    system = "flow-local"
+    dataset = "flow-essences"               # an essences dataset (evalwheel simulate extract)
+    repeat = 2                              # trials per essence
+    thresholds = { "sim.success" = 0.05 }
+    baseline = "run-…"                      # a simulation run of the current system
+    simulate = { user_model = "local", max_turns = 6, retries = 1 }
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from evalwheel.runner.compare import compare_runs
 from evalwheel.runner.contamination_slices import CLEAN, CONTAMINATED
 from evalwheel.runner.results import RunSummary, ScorerSummary
 from evalwheel.runner.runner import RunPlan
+from evalwheel.simulate.models import SimulationSpec
 from evalwheel.stats.intervals import Estimate, wilson
 from evalwheel.store.db import Store
 
@@ -70,6 +79,11 @@ class GatePolicy(BaseModel):
     allow_untrusted_judge: bool = False
     judge_tokens_per_item: int = Field(
         default=1000, ge=1, description="Per judge (panel member) call, for the estimate."
+    )
+    simulate: SimulationSpec | None = Field(
+        default=None,
+        description="simulate each item (an essences dataset) against a simulated user: the "
+        "pre-deployment tier ([gates.TIER.simulate] user_model, max_turns, retries…)",
     )
     max_contamination: float | None = Field(
         default=None,

@@ -45,6 +45,11 @@ Actions: {actions}"""
 BRIEF_PROMPT = """You build Shopify Flow automations from a merchant's request. Answer with the automation as
 JSON, ask one question when the request is too vague, or refuse what Flow cannot do."""
 
+CLARIFY_LINE = """If the request is too vague to automate, answer {{"outcome": "clarify", "question": "..."}}.
+"""
+ASK_BRIEF = ", ask one question when the request is too vague,"
+ASK_LINE = "If the request is ambiguous, ask_merchant one question. "
+
 TOOLS_PROMPT = """You build Shopify Flow automations from a merchant's request, using tools.
 Find the trigger and actions (search_tasks, describe_task), find data paths for conditions
 (search_data_paths), check your workflow (validate_workflow), then create it (create_workflow).
@@ -81,21 +86,34 @@ class FlowAgent:
     max_tokens: int = COMPACT_MAX_TOKENS
     catalog: Catalog = field(default_factory=load_catalog)
     instructions: Literal["full", "brief"] = "full"
+    clarify: bool = True
 
     @property
     def prompt(self) -> str:
         if self.mode == "tools":
-            return TOOLS_PROMPT
+            return TOOLS_PROMPT if self.clarify else TOOLS_PROMPT.replace(ASK_LINE, "")
         if self.instructions == "brief":
-            return BRIEF_PROMPT
+            return BRIEF_PROMPT if self.clarify else BRIEF_PROMPT.replace(ASK_BRIEF, "")
         triggers = ", ".join(sorted(t.handle for t in self.catalog.by_type("TRIGGER")))
         actions = ", ".join(sorted(t.handle for t in self.catalog.by_type("ACTION")))
-        return COMPACT_PROMPT.format(triggers=triggers, actions=actions)
+        prompt = COMPACT_PROMPT if self.clarify else COMPACT_PROMPT.replace(CLARIFY_LINE, "")
+        return prompt.format(triggers=triggers, actions=actions)
+
+    @property
+    def tool_specs(self) -> list[dict[str, Any]]:
+        """The tools the model is offered (without ``ask_merchant`` when it may not ask)."""
+        if self.clarify:
+            return TOOL_SPECS
+        return [t for t in TOOL_SPECS if t["function"]["name"] != "ask_merchant"]
 
     def system_params(self) -> dict[str, Any]:
         """What a System record versions for this agent (see evalwheel.core.System). The brief
         prompt is named only when chosen, so the default agent keeps its version."""
-        extra = {"instructions": self.instructions} if self.instructions != "full" else {}
+        extra: dict[str, Any] = (
+            {"instructions": self.instructions} if self.instructions != "full" else {}
+        )
+        if not self.clarify:
+            extra["clarify"] = False
         return {
             **extra,
             "mode": self.mode,
@@ -103,7 +121,7 @@ class FlowAgent:
             "shots": self.shots,
             "max_turns": self.max_turns,
             "max_tokens": self.max_tokens,
-            "tools": [t["function"]["name"] for t in TOOL_SPECS],
+            "tools": [t["function"]["name"] for t in self.tool_specs],
             "catalog": self.catalog.version,
         }
 
@@ -116,7 +134,9 @@ class FlowAgent:
         return {
             **self.system_params(),
             "prompt": self.prompt,
-            "tools": [t["function"]["name"] for t in TOOL_SPECS] if self.mode == "tools" else [],
+            "tools": [t["function"]["name"] for t in self.tool_specs]
+            if self.mode == "tools"
+            else [],
             "fewshot_bank": bank,
         }
 
@@ -153,7 +173,7 @@ class FlowAgent:
             messages.append({"role": "assistant", "content": json.dumps(shot.answer)})
         messages += [*history, {"role": "user", "content": request}]
         result = AgentResult(outcome="error", messages=messages)
-        schema = compact_schema(self.catalog)
+        schema = compact_schema(self.catalog, clarify=self.clarify)
         try:
             response = await self.client.chat(
                 ChatRequest(
@@ -223,7 +243,7 @@ class FlowAgent:
                 response = await self.client.chat(
                     ChatRequest(
                         messages=messages,
-                        tools=TOOL_SPECS,
+                        tools=self.tool_specs,
                         tool_choice="auto",
                         temperature=0,
                         max_tokens=self.max_tokens,

@@ -59,13 +59,17 @@ def _steps_schema(ref: str, min_items: int = 1) -> dict[str, Any]:
 
 
 def compact_schema(
-    catalog: Catalog, triggers: list[str] | None = None, actions: list[str] | None = None
+    catalog: Catalog,
+    triggers: list[str] | None = None,
+    actions: list[str] | None = None,
+    clarify: bool = True,
 ) -> dict[str, Any]:
     """The JSON Schema a tiny model's answer is constrained to (allowed handles may be narrowed).
 
     One alternative per outcome, so a clarifying question or a refusal needs no trigger or
     actions; workflow alternatives differ only in what comes before the conditions (a trigger's
     own fields, ``before`` steps), because the grammar writes required fields first and in order.
+    ``clarify=False`` leaves the question out: an agent that can never ask.
     """
     action_options = [
         _task_schema(task, task.handle)
@@ -133,6 +137,8 @@ def compact_schema(
                 }
             )
     for outcome, text in (("clarify", "question"), ("refuse", "message")):
+        if outcome == "clarify" and not clarify:
+            continue
         options.append(
             {
                 "type": "object",
