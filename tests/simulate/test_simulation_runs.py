@@ -196,3 +196,28 @@ def test_extract_then_simulate_then_report(scripted: Project) -> None:
     assert control.real_failure_sim_success == 2  # conv-0 and conv-4 failed for real
     assert report.realism is not None and report.realism.n_real == 6
     assert report.real_conversations is not None and report.real_conversations.startswith("convs@")
+
+
+def test_replay_user_speaks_only_the_real_words(sqlite_project: Project) -> None:
+    api.import_examples(
+        [_conversation(i) for i in range(3)], "convs", "conversations", project=sqlite_project
+    )
+    extract_essences("convs", name="ess", model=None, app=ToyApp(), project=sqlite_project)
+    asking = simulate(ToyApp(), "ess", user_model="replay", project=sqlite_project)
+    guessing = simulate(ToyApp(asks=False), "ess", user_model="replay", project=sqlite_project)
+    assert asking.summary.scorers["sim.success"].pass_rate.estimate == 1.0
+    assert guessing.summary.scorers["sim.success"].pass_rate.estimate == 0.0
+    store = sqlite_project.open_store()
+    try:
+        from evalwheel.runner.runner import load_output
+
+        trace = RunRepository(store).traces(asking.run_id)[0]
+        messages = load_output(store, trace).messages
+    finally:
+        store.close()
+    users = [m["content"] for m in messages if m["role"] == "user"]
+    assert users == [
+        "can you tag the big orders",
+        "over 250 dollars please",
+        "Thanks, that is what I wanted.",
+    ]

@@ -166,6 +166,7 @@ async def asimulate(
     split: str | None = None,
     limit: int | None = None,
     items: Sequence[str] | None = None,
+    tags: Sequence[str] = (),
     scorers: Sequence[str] = (),
     judges: Sequence[str] = (),
     allow_untrusted_judges: bool = False,
@@ -179,7 +180,9 @@ async def asimulate(
     simulator's error rate, realism and pass^k. A reviewer model (``reviewer_model``) reads each
     transcript besides the rules. An application without a success check (a user's own agent) is
     scored by generic ``scorers`` (``json_match``…) against the essence's reference, or by
-    ``judges`` reading the goal and the transcript."""
+    ``judges`` reading the goal and the transcript. ``tags`` keeps the essences that carry any of
+    them (``needs:clarify``); ``user_model="replay"`` is the rules-based user that speaks only the
+    real user's words."""
     _check_concurrency(concurrency)
     spec = simulation_spec(
         user_model=user_model,
@@ -199,6 +202,14 @@ async def asimulate(
                 "essences dataset (evalwheel simulate extract makes one)",
                 field="essences",
             )
+        if tags:
+            wanted = set(tags)
+            tagged = [
+                e.id
+                for e in DatasetRepository(store).iter_examples(version.version_id)
+                if wanted & set(e.tags)
+            ]
+            items = [i for i in tagged if items is None or i in set(items)]
         run = prepare_run(
             project_obj,
             store,

@@ -82,7 +82,9 @@ def run_cmd(
     system: Annotated[str, typer.Option("--system", "-s", help="The system to simulate against.")],
     essences: Annotated[str, typer.Option("--essences", "-e", help="NAME[@VERSION] of essences.")],
     trials: Annotated[int, typer.Option(min=1, max=100, help="Episodes per essence (pass^k).")] = 1,
-    user_model: Annotated[str, typer.Option(help="Model that plays the user.")] = "local",
+    user_model: Annotated[
+        str, typer.Option(help="Model that plays the user ('replay': the real user's own words).")
+    ] = "local",
     max_turns: Annotated[int, typer.Option(min=1, max=50, help="Most user turns.")] = 6,
     temperature: Annotated[
         float, typer.Option(min=0.0, max=2.0, help="The user's sampling.")
@@ -96,6 +98,9 @@ def run_cmd(
     retries: Annotated[int, typer.Option(min=0, max=5, help="Re-runs of a flagged episode.")] = 1,
     split: Annotated[str | None, typer.Option(help="train, dev or test.")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N essences.")] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Only essences with this tag (repeatable).")
+    ] = None,
     scorer: Annotated[
         list[str] | None,
         typer.Option("--scorer", help="Generic scorer of the final result (json_match…)."),
@@ -127,6 +132,7 @@ def run_cmd(
             retries=retries,
             split=split,
             limit=limit,
+            tags=tag or [],
             scorers=scorer or [],
             judges=judge or [],
             concurrency=concurrency,

@@ -16,11 +16,15 @@ from evalwheel.llm.registry import get_model
 from evalwheel.project import Project
 from evalwheel.simulate.models import SimulationSpec
 from evalwheel.simulate.simulated_app import SimulatedApp
+from evalwheel.simulate.user import REPLAY, REPLAY_VERSION
 from evalwheel.store.db import Store
 
 
 def model_identity(project: Project, name: str) -> str:
-    """A short hash of what a named model is (endpoint, weights, adapter), never a secret."""
+    """A short hash of what a named model is (endpoint, weights, adapter), never a secret; the
+    rules-based ``replay`` user is its rules' version."""
+    if name == REPLAY:
+        return REPLAY_VERSION
     spec = get_model(project_models(project), name)
     return content_hash(spec.identity)[:16]
 
@@ -47,8 +51,12 @@ def open_simulation(
             f"the simulated user's model {spec.user_model!r} changed since this run began "
             f"({spec.user_identity} → {today}); resuming would mix two simulators in one run"
         )
-    user = judge_client(project, store, spec.user_model, tracker=tracker)
-    clients = [user]
+    user = (
+        None
+        if spec.user_model == REPLAY
+        else judge_client(project, store, spec.user_model, tracker=tracker)
+    )
+    clients = [user] if user is not None else []
     reviewer = None
     if spec.reviewer == "rules+judge" and spec.reviewer_model:
         reviewer = judge_client(project, store, spec.reviewer_model, tracker=tracker)

@@ -18,7 +18,7 @@ from evalwheel.apps.interface import App, AppOutput
 from evalwheel.core.example import Example
 from evalwheel.llm.client import ModelClient
 from evalwheel.simulate.models import Essence
-from evalwheel.simulate.user import SimulatedUser, UserReply
+from evalwheel.simulate.user import ReplayUser, SimulatedUser, UserReply
 
 EndReason = Literal["user_stop", "max_turns", "agent_error", "simulator_error"]
 
@@ -63,7 +63,7 @@ async def run_episode(
     essence: Essence,
     agent_client: ModelClient | None,
     params: dict[str, Any],
-    user: SimulatedUser,
+    user: SimulatedUser | ReplayUser,
     *,
     max_turns: int,
     real_opening: bool = False,

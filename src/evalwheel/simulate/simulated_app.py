@@ -18,7 +18,7 @@ from evalwheel.llm.client import ModelClient, current_sample, independent_sample
 from evalwheel.simulate.episode import Episode, run_episode
 from evalwheel.simulate.models import Essence, ReviewFlag, SimulationSpec
 from evalwheel.simulate.review import judge_review, review
-from evalwheel.simulate.user import SimulatedUser
+from evalwheel.simulate.user import ReplayUser, SimulatedUser
 
 RETRY_SAMPLE_STRIDE = 10_000
 
@@ -31,7 +31,7 @@ class SimulatedApp:
         self,
         app: App,
         spec: SimulationSpec,
-        user_client: ModelClient,
+        user_client: ModelClient | None,
         reviewer_client: ModelClient | None = None,
     ) -> None:
         self.app = app
@@ -56,7 +56,7 @@ class SimulatedApp:
                     essence,
                     client,
                     params,
-                    SimulatedUser(self.user_client, essence, self.spec.temperature),
+                    self._user(essence),
                     max_turns=self.spec.max_turns,
                     real_opening=self.spec.opening == "real",
                 )
@@ -81,6 +81,11 @@ class SimulatedApp:
             }
         }
         return output
+
+    def _user(self, essence: Essence) -> SimulatedUser | ReplayUser:
+        if self.user_client is None:
+            return ReplayUser(essence)
+        return SimulatedUser(self.user_client, essence, self.spec.temperature)
 
     def check(self, example: Example, output: AppOutput) -> list[CheckResult]:
         """The application's checks of the final result, and the episode's own scores."""

@@ -20,6 +20,7 @@ from evalwheel.simulate.extract import MASK
 from evalwheel.testing.server_thread import ServerThread
 
 _NUMBER = re.compile(r"\d+")
+GOAL = "What you want: "
 
 
 class ScriptedUser:
@@ -30,27 +31,18 @@ class ScriptedUser:
 
     def answer(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         system = str(messages[0].get("content") or "")
-        goal = next(
-            (
-                line[len("What you want: ") :]
-                for line in system.splitlines()
-                if line.startswith("What you want: ")
-            ),
-            "",
-        )
-        facts = [line[2:] for line in system.splitlines() if line.startswith("- ")]
-        said = " ".join(str(m.get("content")) for m in messages[1:] if m["role"] == "assistant")
-        turns = messages[1:]
-        if (
-            len(turns) == 1
-            and turns[0]["role"] == "user"
-            and "first message" in str(turns[0]["content"])
-        ):
+        cue = str(messages[-1].get("content") or "")
+        lines = system.splitlines()
+        goal = next((ln[len(GOAL) :] for ln in lines if ln.startswith(GOAL)), "")
+        facts = [ln[2:] for ln in lines if ln.startswith("- ")]
+        if "has not started" in cue:
             opening = goal.replace(MASK, "a certain amount")
             if self.leaky:
                 opening += " " + " ".join(facts)
             return {"message": opening, "stop": False}
-        last = str(turns[-1].get("content") or "")
+        turns = [ln for ln in cue.splitlines() if ln.startswith(("User: ", "Assistant: "))]
+        said = " ".join(ln for ln in turns if ln.startswith("User: "))
+        last = turns[-1].removeprefix("Assistant: ") if turns else ""
         pending = [f for f in facts if f not in said]
         if last.rstrip().endswith("?"):
             if self.inventive:
