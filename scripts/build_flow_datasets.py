@@ -1,10 +1,12 @@
-"""Build the Flow application's datasets: benchmark, traffic and workflows.
+"""Build the Flow application's datasets: benchmark, traffic, workflows and conversations.
 
     python scripts/build_flow_datasets.py [--out DIR] [--draft]
 
 The parts live in ``scripts/flow_data``: today's template recipes (``templates``), the long-tail
 intent library (``intents``), the work orders given to request writers and the requests they wrote
 (``work_orders.jsonl``, ``written_requests.jsonl``: data, not code), and the sets built from them.
+The conversations set is assembled from the stored conversation orders and the text writers wrote
+for them (``conversation_lines_{1..4}.jsonl``) once those files exist.
 Seeds are fixed, so the same inputs give byte-identical files. The human-labelled golden files
 (golden*.jsonl, annotations/) are never written: the builder only checks that the benchmark items
 they point at (``benchmark_id``) still have the same request and reference.
@@ -25,6 +27,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from flow_data.benchmark import check_disjoint, template_items, written_benchmark_items  # noqa: E402
+from flow_data.conversations import LINE_FILES, MIN_ROWS, assemble  # noqa: E402
 from flow_data.templates import CATALOG, template_benchmark  # noqa: E402
 from flow_data.traffic import traffic  # noqa: E402
 from flow_data.work_orders import make_orders  # noqa: E402
@@ -84,7 +87,28 @@ def build(out: Path, draft: bool = False) -> dict[str, int]:
     )
     (out / "traffic.jsonl").write_text(dump(traffic_rows), encoding="utf-8")
     (out / "workflows.jsonl").write_text(dump(workflow_rows), encoding="utf-8")
-    return {"benchmark": len(bench), "traffic": len(traffic_rows), "workflows": len(workflow_rows)}
+    counts = {
+        "benchmark": len(bench),
+        "traffic": len(traffic_rows),
+        "workflows": len(workflow_rows),
+    }
+    if all(path.exists() for path in LINE_FILES):
+        counts["conversations"] = build_conversations(out)
+    return counts
+
+
+def build_conversations(out: Path) -> int:
+    """Write conversations.jsonl from the writers' text; rows that break their plan are left out
+    (and listed), and the set must keep at least MIN_ROWS rows."""
+    assembly = assemble()
+    for conv_id, problems in sorted(assembly.dropped.items()):
+        print(f"{conv_id}: left out: {'; '.join(problems)}", file=sys.stderr)
+    if assembly.missing:
+        print(f"conversations never written: {', '.join(assembly.missing)}", file=sys.stderr)
+    if len(assembly.rows) < MIN_ROWS:
+        raise SystemExit(f"only {len(assembly.rows)} conversations pass their checks")
+    (out / "conversations.jsonl").write_text(dump(assembly.rows), encoding="utf-8")
+    return len(assembly.rows)
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ def example_datasets() -> list[tuple[str, str, Path]]:
         ("flow-traffic", "traffic", DATA_DIR / "traffic.jsonl"),
         ("flow-workflows", "workflows", DATA_DIR / "workflows.jsonl"),
         ("flow-golden", "golden", DATA_DIR / "golden.jsonl"),
+        ("flow-conversations", "conversations", DATA_DIR / "conversations.jsonl"),
     ]
     return [entry for entry in shipped if entry[2].exists()]
 

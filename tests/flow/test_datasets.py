@@ -141,6 +141,7 @@ def test_the_builder_reproduces_the_shipped_files_and_writes_nothing_else(tmp_pa
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "benchmark.jsonl",
+        "conversations.jsonl",
         "traffic.jsonl",
         "workflows.jsonl",
     ]
