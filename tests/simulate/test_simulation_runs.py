@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from evalwheel import api
-from evalwheel.errors import InputError
 from evalwheel.api.simulation import extract_essences, simulate
 from evalwheel.api.simulation_report import simulation_report
+from evalwheel.errors import InputError
 from evalwheel.project import Project, find_project
 from evalwheel.store.runs import RunRepository
 from evalwheel.testing.scripted_user import ScriptedUserServer
@@ -221,3 +221,86 @@ def test_replay_user_speaks_only_the_real_words(sqlite_project: Project) -> None
         "over 250 dollars please",
         "Thanks, that is what I wanted.",
     ]
+
+
+def test_failed_episodes_become_whole_requests(sqlite_project: Project) -> None:
+    from evalwheel.synth.failures import simulation_failures, simulation_runs
+
+    api.import_examples(
+        [_conversation(i) for i in range(3)], "convs", "conversations", project=sqlite_project
+    )
+    extract_essences("convs", name="ess", model=None, app=ToyApp(), project=sqlite_project)
+    run = simulate(ToyApp(asks=False), "ess", user_model="replay", project=sqlite_project)
+    api.evaluate(
+        ToyApp(),
+        [{"id": "b", "input": "tag orders over 9", "reference": {"over": 9}}],
+        project=sqlite_project,
+    )
+    store = sqlite_project.open_store()
+    try:
+        assert simulation_runs(store) == [run.run_id]
+        harvest = simulation_failures(store, [run.run_id])
+    finally:
+        store.close()
+    assert len(harvest.candidates) == 3
+    first = harvest.candidates[0]
+    assert first.source == "simulation" and first.target == {"over": 250}
+    assert first.request == "can you tag the big orders over 250 dollars please"
+    assert first.rejected.artifact == {"over": 100}
+
+
+class StopsOnce(ToyApp):
+    """A toy whose budget runs out on one essence the first time (a resumable stop)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stopped = False
+
+    async def run(self, example, client, params):  # type: ignore[no-untyped-def]
+        from evalwheel.llm.errors import BudgetExceeded
+
+        if example.id == "vague-3" and not self.stopped:
+            self.stopped = True
+            raise BudgetExceeded("budget spent")
+        return await super().run(example, client, params)
+
+
+def test_a_stopped_simulation_resumes_with_its_settings_and_redoes_nothing(
+    sqlite_project: Project,
+) -> None:
+    with ScriptedUserServer() as url:
+        project = _project(sqlite_project, url)
+        api.import_examples(essence_rows(n_vague=6, n_complete=0), "e", "essences", project=project)
+        app = StopsOnce()
+        first = simulate(app, "e", user_model="user", max_turns=3, concurrency=1, project=project)
+        assert not first.complete and first.progress.done_now == 3
+        second = api.resume(first.run_id, app=app, project=project)
+        assert (
+            second.complete and second.progress.done_before == 3 and second.progress.done_now == 3
+        )
+    assert second.summary.scorers["sim.success"].pass_rate.estimate == 1.0
+    store = project.open_store()
+    try:
+        from evalwheel.runner.runner import load_plan
+
+        _, plan = load_plan(store, first.run_id)
+    finally:
+        store.close()
+    assert plan.simulation is not None and plan.simulation["max_turns"] == 3
+
+
+def test_resume_refuses_a_changed_user_model(sqlite_project: Project) -> None:
+    with ScriptedUserServer() as url:
+        project = _project(sqlite_project, url)
+        api.import_examples(essence_rows(n_vague=4, n_complete=0), "e", "essences", project=project)
+        app = StopsOnce()
+        first = simulate(app, "e", user_model="user", concurrency=1, project=project)
+        assert not first.complete
+    with ScriptedUserServer() as other:
+        config = project.config_path
+        config.write_text(config.read_text().replace(url, other), encoding="utf-8")
+        moved = find_project(project.root)
+        from evalwheel.errors import ConflictError
+
+        with pytest.raises(ConflictError, match="changed since this run began"):
+            api.resume(first.run_id, app=app, project=moved)

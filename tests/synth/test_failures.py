@@ -12,7 +12,6 @@ import pytest
 import evalwheel as ew
 from evalwheel.api import mirroring
 from evalwheel.apps.interface import AppOutput, CheckResult
-from evalwheel.core.simulation import Simulation
 from evalwheel.labels import api as labels_api
 from evalwheel.labels.review_queue import enqueue
 from evalwheel.project import Project
@@ -22,7 +21,6 @@ from evalwheel.synth.failures import (
     failure_rows,
     mirror_failures,
     run_failures,
-    simulation_failures,
 )
 from tests.mirror.conftest import judge_url, mirror_project  # noqa: F401 (fixtures)
 from tests.mirror.pairwise_server import PairwiseJudgeServer
@@ -281,34 +279,6 @@ def test_mirror_failures_prefer_the_reference_and_the_apps_check(
     assert by_item["t00"].decided_by == "judge"
     assert by_item["t00"].rejected.artifact == "ok improve order 1 please"
     assert by_item["t01"].target == "GOOD improve order 2 please"
-
-
-def test_simulations_without_a_target_are_counted() -> None:
-    from datetime import UTC, datetime
-
-    now = datetime.now(UTC)
-    sims = [
-        Simulation(
-            id="s1",
-            essence="tag vip orders",
-            system_version="v",
-            outcome="failed",
-            details={
-                "request": "tag big orders",
-                "target": {"answer": "TAG"},
-                "output": {"outcome": "answer", "artifact": {"answer": "no"}},
-            },
-            created_at=now,
-        ),
-        Simulation(id="s2", essence="e", system_version="v", outcome="failed", created_at=now),
-        Simulation(id="s3", essence="e", system_version="v", outcome="achieved", created_at=now),
-    ]
-    harvest = simulation_failures(sims)
-    assert harvest.skipped == {"no_target": 1, "passed": 1}
-    (only,) = harvest.candidates
-    assert only.rejected.artifact == {"answer": "no"} and only.target == {"answer": "TAG"}
-    rows = failure_rows(harvest.candidates, app=Toy()).rows
-    assert rows[0].tags[-2:] == ("source:simulation", "decided_by:check")
 
 
 def test_synth_failures_verifies_and_stores(sqlite_project: Project) -> None:

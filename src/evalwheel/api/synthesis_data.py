@@ -41,7 +41,7 @@ from evalwheel.synth.failures import (
     mirror_failures,
     run_failures,
     simulation_failures,
-    stored_simulations,
+    simulation_runs,
 )
 from evalwheel.synth.models import SynthResult
 from evalwheel.synth.pipeline import afinish_rows
@@ -113,7 +113,10 @@ def _harvest(
         load_plan(store, ident)  # NotFoundError for an unknown run
         return run_failures(store, ident, scorer=scorer), app or _run_app(project, store, ident)
     if source == "simulations":
-        return simulation_failures(stored_simulations(store)), app
+        found_runs = simulation_runs(store)
+        return simulation_failures(store, found_runs), app or (
+            _run_app(project, store, found_runs[0]) if found_runs else None
+        )
     raise InputError(f"{source!r} is not one of {SOURCE_FORMS}", field="source")
 
 

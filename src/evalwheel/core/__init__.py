@@ -13,7 +13,6 @@ from evalwheel.core.judge import Calibration, Judge, JudgeKind
 from evalwheel.core.label import Label
 from evalwheel.core.mirror import MirrorPair, PairAnalysis, PairSide, ReviewItem
 from evalwheel.core.run import Run, RunStatus, Score, Trace
-from evalwheel.core.simulation import Simulation
 from evalwheel.core.system import System
 
 __all__ = [
@@ -34,7 +33,6 @@ __all__ = [
     "Run",
     "RunStatus",
     "Score",
-    "Simulation",
     "System",
     "Trace",
     "canonical_json",

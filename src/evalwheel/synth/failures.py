@@ -9,9 +9,9 @@ decided):
   that errored. ``both_bad`` makes both sides losers; ties and undecided pairs give nothing;
 - a **run**: a trace the check failed (its ``*.pass`` scorer or the scorer named), or that errored
   (source ``run``), or that a human failed when resolving its review item (source ``review``);
-- **simulations** (records of kind ``simulation``; nothing stores them yet): a simulation whose
-  ``outcome`` is ``failed`` or whose ``details.passed`` is false, with ``details.request``,
-  ``details.target`` and ``details.output`` (an ``AppOutput``).
+- **simulations**: a simulation run is a run, so its failed episodes come the same way (source
+  ``simulation``); the request is the simulated user's opening with every fact the user held
+  back, so the row teaches building from the whole request, never guessing what was left out.
 
 The target is the example's reference when it has one, else the winning output's artifact; a
 candidate without one is skipped and counted. ``failure_rows`` turns candidates into rows of the
@@ -31,21 +31,17 @@ from evalwheel.apps.interface import AppOutput
 from evalwheel.core.example import Example
 from evalwheel.core.hashing import content_hash, short
 from evalwheel.core.mirror import MirrorPair, PairSide
-from evalwheel.core.simulation import Simulation
 from evalwheel.mirror.analysis import request_text
 from evalwheel.mirror.harvest import decide, human_labels
 from evalwheel.runner.runner import load_output, load_plan, select_examples
 from evalwheel.store.datasets import DatasetRepository
 from evalwheel.store.db import Store
 from evalwheel.store.mirrors import MirrorPairRepository
-from evalwheel.store.records import Records
 from evalwheel.store.runs import RunRepository
 from evalwheel.store.tables import ScoreRow
 
 FailureSource = Literal["mirror", "run", "review", "simulation"]
 DecidedBy = Literal["human", "check", "judge", "error"]
-SIMULATION = "simulation"
-FAILED_SIMULATION_OUTCOMES = ("failed", "error")
 
 
 class FailureCandidate(BaseModel):
@@ -265,6 +261,10 @@ def run_failures(store: Store, run_id: str, *, scorer: str | None = None) -> Fai
             continue
         seen.add(once)
         expect = example.metadata.get("expect")
+        request = example.input
+        if plan.simulation is not None:
+            request = episode_request(rejected, example.input)
+            source = "simulation" if source == "run" else source
         found.append(
             FailureCandidate(
                 source=source,  # type: ignore[arg-type]
@@ -272,7 +272,7 @@ def run_failures(store: Store, run_id: str, *, scorer: str | None = None) -> Fai
                 item_id=f"{trace.example_id}#{trace.repetition}",
                 example_id=trace.example_id,
                 source_dataset=plan.dataset,
-                request=example.input,
+                request=request,
                 target=example.reference,
                 target_from="reference",
                 expect=str(expect) if expect is not None else None,
@@ -286,55 +286,17 @@ def run_failures(store: Store, run_id: str, *, scorer: str | None = None) -> Fai
     return FailureHarvest(candidates=found, considered=len(traces), skipped=dict(skipped))
 
 
-def stored_simulations(store: Store) -> list[Simulation]:
-    """Simulations kept as records of kind ``simulation`` (none until a simulator stores them)."""
-    return sorted(
-        (Simulation.model_validate(p) for p in Records(store, SIMULATION).all()),
-        key=lambda s: s.id,
-    )
+def simulation_runs(store: Store) -> list[str]:
+    """The ids of every simulation run (a run whose plan carries ``simulation``)."""
+    return [r.id for r in RunRepository(store).list() if (r.config or {}).get("simulation")]
 
 
-def simulation_failures(simulations: Iterable[Simulation]) -> FailureHarvest:
-    """Failed simulations with a target: ``details.request``, ``details.target``, ``details.output``."""
-    skipped: Counter[str] = Counter()
-    found: list[FailureCandidate] = []
-    considered = 0
-    for sim in simulations:
-        considered += 1
-        details = sim.details
-        if not (sim.outcome in FAILED_SIMULATION_OUTCOMES or details.get("passed") is False):
-            skipped["passed"] += 1
-            continue
-        target, output = details.get("target"), details.get("output")
-        if target is None or details.get("request") is None:
-            skipped["no_target"] += 1
-            continue
-        expect = details.get("expect")
-        found.append(
-            FailureCandidate(
-                source="simulation",
-                source_id=sim.id,
-                item_id=sim.id,
-                request=details["request"],
-                target=target,
-                expect=str(expect) if expect is not None else None,
-                rejected=AppOutput.model_validate(output)
-                if isinstance(output, dict)
-                else AppOutput(error=sim.outcome),
-                decided_by="check",
-                system=sim.system_version,
-                tags=[f"essence:{sim.essence}"],
-            )
-        )
-    return FailureHarvest(candidates=found, considered=considered, skipped=dict(skipped))
-
-
-class FailureRows(BaseModel):
-    """Rows of the ``synthetic`` kind made from candidates, and what could not become one."""
-
-    rows: list[Example]
-    without_trajectory: int = 0
-    skipped: dict[str, int] = Field(default_factory=dict)
+def simulation_failures(store: Store, run_ids: Iterable[str]) -> FailureHarvest:
+    """The failed episodes of simulation runs (see ``run_failures``), merged."""
+    harvest = FailureHarvest()
+    for run_id in run_ids:
+        harvest = harvest.merged(run_failures(store, run_id))
+    return harvest
 
 
 def failure_id(candidate: FailureCandidate) -> str:
@@ -371,6 +333,14 @@ def _signature(app: Any, row: Example) -> str | None:
     except (ValueError, TypeError, KeyError):
         return None
     return None if value is None else str(value)
+
+
+class FailureRows(BaseModel):
+    """Rows of the ``synthetic`` kind made from candidates, and what could not become one."""
+
+    rows: list[Example]
+    without_trajectory: int = 0
+    skipped: dict[str, int] = Field(default_factory=dict)
 
 
 def failure_rows(candidates: Iterable[FailureCandidate], *, app: Any = None) -> FailureRows:
@@ -436,3 +406,16 @@ def failure_rows(candidates: Iterable[FailureCandidate], *, app: Any = None) -> 
             row = row.model_copy(update={"tags": (*row.tags, f"descriptor:{descriptor}")})
         rows.append(row)
     return FailureRows(rows=rows, without_trajectory=without, skipped=dict(skipped))
+
+
+def episode_request(output: AppOutput, essence: JsonValue) -> str:
+    """A failed episode as one request: the user's opening and every fact the user knew."""
+    opening = next((str(m.get("content")) for m in output.messages if m.get("role") == "user"), "")
+    facts = essence.get("facts") if isinstance(essence, dict) else None
+    texts = [
+        str(f.get("text"))
+        for f in facts or []
+        if isinstance(f, dict) and f.get("text") and str(f.get("text")) not in opening
+    ]
+    goal = essence.get("goal") if isinstance(essence, dict) else None
+    return " ".join([opening or str(goal or ""), *texts]).strip()
