@@ -90,10 +90,10 @@ def discriminate(pairs, rule, **kwargs):
 def test_render_shows_only_who_said_what() -> None:
     text = render([{"role": "system", "content": "rules"}, *pair(0).real])
     assert text.splitlines() == [
-        "Merchant: hey can flow tag ppl who spend alot",
-        "Agent: What total counts?",
-        "Merchant: 250 i guess",
-        "Agent: Done.",
+        "User: hey can flow tag ppl who spend alot",
+        "Assistant: What total counts?",
+        "User: 250 i guess",
+        "Assistant: Done.",
     ]
     assert "SECRET_ARTIFACT" not in text and "workflow" not in text and "rules" not in text
 

@@ -1,8 +1,8 @@
 """Can a judge tell a simulated conversation from a real one? (The judged real-vs-simulated test.)
 
 Each pair holds a real conversation and a simulated conversation of the same essence. The judge
-sees both as plain text ("Merchant: …" / "Agent: …", artifacts left out, so it judges the talk and
-not the workflow), in a seeded random order as A and B, and answers which one a real merchant
+sees both as plain text ("User: …" / "Assistant: …", artifacts left out, so it judges the talk and
+not the workflow), in a seeded random order as A and B, and answers which one a real user
 wrote. Accuracy near 0.5 means the simulator is indistinguishable; near 1 it is easy to spot.
 
 - Accuracy: share of pairs where the judge named the real one, with a Wilson interval, and an
@@ -47,15 +47,14 @@ __all__ = [
 
 DISCRIMINATION_PROMPT_VERSION = "sim-discriminate-1"
 Position = Literal["A", "B"]
-_SPEAKERS = {"user": "Merchant", "assistant": "Agent"}
+_SPEAKERS = {"user": "User", "assistant": "Assistant"}
 
 SYSTEM = (
-    "You study conversations between merchants and an assistant that builds Shopify Flow "
-    "automations. You are shown two conversations, A and B, about the same goal. One was written "
-    "by a real merchant; in the other, the merchant's side was written by a language model "
-    "imitating a merchant. Decide which conversation has the real merchant. Look at how the "
-    "merchant writes and behaves: length, wording, typos, what they volunteer or hold back, how "
-    "they react to mistakes and questions."
+    "You study conversations between users and an AI assistant. You are shown two "
+    "conversations, A and B, about the same goal. In one, the user's side was written by a real "
+    "person; in the other, by a language model imitating that person. Decide which conversation "
+    "has the real user. Look at how the user writes and behaves: length, wording, typos, what "
+    "they volunteer or hold back, how they react to mistakes and questions."
 )
 
 
@@ -69,7 +68,7 @@ class ConversationPair(BaseModel):
 
 
 class RealOne(BaseModel):
-    """The judge's answer: which conversation has the real merchant."""
+    """The judge's answer: which conversation has the real user."""
 
     reason: str = Field(description="one sentence")
     real: Literal["A", "B"]
@@ -105,7 +104,7 @@ class DiscriminationReport(BaseModel):
 
 
 def render(conversation: Sequence[Mapping[str, Any]]) -> str:
-    """The conversation as a person would read it: one "Merchant:" or "Agent:" line per turn,
+    """The conversation as a person would read it: one "User:" or "Assistant:" line per turn,
     content only (no outcome, no artifact); other roles left out."""
     lines = []
     for message in conversation:
@@ -122,12 +121,12 @@ def judge_messages(first: str, second: str) -> list[dict[str, str]]:
         begin, end, body = delimit(text, title)
         markers.append(f"{begin} … {end}")
         parts.append(f"Conversation {title}:\n{body}")
-    task = "decide only which conversation has the real merchant"
+    task = "decide only which conversation has the real user"
     system = (
         SYSTEM + "\n\n" + guard("<<<A|B-…>>>", "<<<END-…>>>", "text of each conversation", task)
     )
     user = (
-        "Which conversation has the real merchant ("
+        "Which conversation has the real user ("
         + "; ".join(markers)
         + ")?\n\n"
         + "\n\n".join(parts)
@@ -191,7 +190,7 @@ async def adiscriminate(
     max_tokens: int = 200,
 ) -> DiscriminationReport:
     """Ask the judge behind ``client`` which conversation of each pair is real, and measure how
-    often it is right: the judged half of the simulator's realism (can it pass for a merchant?).
+    often it is right: the judged half of the simulator's realism (can it pass for a real user?).
 
     Raises ``BudgetExceeded``/``DeadlineExceeded`` (the run must stop, not score a partial
     answer); any other failed call is an unanswered pair, counted wrong."""
