@@ -19,22 +19,30 @@ from tests.helpers import cli, cli_json, write_jsonl
 def test_the_platform_names_no_application_kind():
     assert "workflows" not in PLATFORM_ROW_SCHEMAS
     assert "workflows" not in {k.value for k in DatasetKind}
-    assert set(PLATFORM_ROW_SCHEMAS) == {"benchmark", "golden", "traffic", "synthetic", "qa"}
+    assert set(PLATFORM_ROW_SCHEMAS) == {
+        "benchmark",
+        "golden",
+        "traffic",
+        "synthetic",
+        "qa",
+        "conversations",
+        "essences",
+    }
 
 
 def test_flow_registers_workflows_through_its_app():
     assert row_schema("workflows") is WorkflowsRow and kind_owner("workflows") == "flow"
     assert ROW_SCHEMAS["workflows"] is WorkflowsRow and "workflows" in ROW_SCHEMAS
     assert kind_owner("qa") == "evalwheel" and row_schema("qa") is QaRow
-    assert list(dataset_kinds())[:5] == list(PLATFORM_ROW_SCHEMAS)
+    assert list(dataset_kinds())[:7] == list(PLATFORM_ROW_SCHEMAS)
 
 
 def test_unknown_kinds_are_input_errors_listing_the_known_ones():
     with pytest.raises(UnknownKind) as raised:
         row_schema("nope")
     assert str(raised.value) == (
-        "kind: unknown kind 'nope'; known: benchmark, golden, traffic, synthetic, qa, workflows "
-        "(applications add kinds)"
+        "kind: unknown kind 'nope'; known: benchmark, golden, traffic, synthetic, qa, "
+        "conversations, essences, workflows (applications add kinds)"
     )
     assert "nope" not in ROW_SCHEMAS
 
