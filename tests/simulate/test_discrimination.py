@@ -91,10 +91,11 @@ def test_render_shows_only_who_said_what() -> None:
     text = render([{"role": "system", "content": "rules"}, *pair(0).real])
     assert text.splitlines() == [
         "User: hey can flow tag ppl who spend alot",
-        "Assistant: What total counts?",
+        "Assistant: (reply not shown)",
         "User: 250 i guess",
-        "Assistant: Done.",
+        "Assistant: (reply not shown)",
     ]
+    assert "What total counts" not in text  # the assistant could give the simulation away
     assert "SECRET_ARTIFACT" not in text and "workflow" not in text and "rules" not in text
 
 
@@ -129,7 +130,7 @@ def test_an_inverted_judge_can_still_tell_them_apart() -> None:
     assert report.p_value < 0.001
 
 
-def test_unanswered_pairs_count_as_wrong_and_are_reported() -> None:
+def test_unanswered_pairs_are_reported_apart_and_left_out_of_the_accuracy() -> None:
     def rule(text: str):
         if "broken" in text:
             return None
@@ -140,7 +141,8 @@ def test_unanswered_pairs_count_as_wrong_and_are_reported() -> None:
     pairs = [pair(0), pair(1), pair(2, "broken"), pair(3, "down")]
     report, _ = discriminate(pairs, rule)
     assert (report.n, report.correct, report.unanswered) == (4, 2, 2)
-    assert report.accuracy.estimate == 0.5  # not 2/2: failures are never dropped
+    # counted wrong they would pull the accuracy to 0.5, "cannot tell", flattering the simulator
+    assert report.accuracy.estimate == 1.0 and report.accuracy.n == 2
     errors = {v.pair_id: v.error for v in report.verdicts}
     assert errors["p2"].startswith("unreadable")
     assert errors["p3"].startswith("server_error")

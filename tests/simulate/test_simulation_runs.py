@@ -304,3 +304,48 @@ def test_resume_refuses_a_changed_user_model(sqlite_project: Project) -> None:
 
         with pytest.raises(ConflictError, match="changed since this run began"):
             api.resume(first.run_id, app=app, project=moved)
+
+
+class Crashes(ToyApp):
+    """A toy that raises on half the essences."""
+
+    async def run(self, example, client, params):  # type: ignore[no-untyped-def]
+        if example.id.endswith(("-0", "-2")):
+            raise RuntimeError("the agent crashed")
+        return await super().run(example, client, params)
+
+
+def test_a_crashed_episode_is_a_failed_item_not_a_missing_one(scripted: Project) -> None:
+    api.import_examples(essence_rows(n_vague=4, n_complete=0), "e", "essences", project=scripted)
+    good = simulate(ToyApp(), "e", user_model="user", project=scripted)
+    bad = simulate(Crashes(), "e", user_model="user", project=scripted)
+    success = bad.summary.scorers["sim.success"].pass_rate
+    assert success.n == 4 and success.estimate == 0.5
+    comparison = api.compare(good.run_id, bad.run_id, "sim.success", project=scripted)
+    assert comparison.shared_items == 4 and len(comparison.regressions) == 2
+
+
+def test_a_failing_simulator_is_not_blamed_on_the_agent(sqlite_project: Project) -> None:
+    config = sqlite_project.config_path
+    dead = '\n[models.user]\nbase_url = "http://127.0.0.1:9/v1"\nmodel = "x"\nmax_retries = 0\n'
+    config.write_text(config.read_text() + dead, encoding="utf-8")
+    project = find_project(sqlite_project.root)
+    api.import_examples(essence_rows(n_vague=2, n_complete=0), "e", "essences", project=project)
+    result = simulate(ToyApp(), "e", user_model="user", retries=1, project=project)
+    assert result.complete and result.progress.failed_now == 0
+    scorers = result.summary.scorers
+    assert scorers["sim.success"].pass_rate.n == 0 and scorers["sim.success"].not_scored == 2
+    assert scorers["sim.user_ok"].pass_rate.estimate == 0.0
+    report = simulation_report(result.run_id, project=project)
+    assert report.simulator_errors.first_attempt.estimate == 1.0
+    assert report.simulator_errors.by_kind == {"simulator_failed": 2}
+
+
+def test_runs_with_different_simulators_do_not_compare(scripted: Project) -> None:
+    api.import_examples(essence_rows(n_vague=2, n_complete=1), "e", "essences", project=scripted)
+    model_user = simulate(ToyApp(), "e", user_model="user", project=scripted)
+    replayed = simulate(ToyApp(), "e", user_model="replay", project=scripted)
+    with pytest.raises(InputError, match="simulated their users differently"):
+        api.compare(model_user.run_id, replayed.run_id, "sim.success", project=scripted)
+    with pytest.raises(InputError, match="no essence"):
+        simulate(ToyApp(), "e", user_model="user", tags=["needs:clarfy"], project=scripted)

@@ -33,7 +33,6 @@ from evalwheel.runner.results import RunResult
 from evalwheel.simulate.clients import pin_simulation
 from evalwheel.simulate.extract import PROMPT_VERSION, extract_essence
 from evalwheel.simulate.models import SimulationSpec
-from evalwheel.simulate.user import PROMPT_VERSION as USER_PROMPT_VERSION
 from evalwheel.store.datasets import DatasetRepository
 
 ExtractProgress = Callable[[int, int], None]
@@ -209,6 +208,11 @@ async def asimulate(
                 for e in DatasetRepository(store).iter_examples(version.version_id)
                 if wanted & set(e.tags)
             ]
+            if not tagged:
+                raise InputError(
+                    f"no essence of {version.ref} has the tag {', '.join(sorted(wanted))}",
+                    field="tags",
+                )
             items = [i for i in tagged if items is None or i in set(items)]
         run = prepare_run(
             project_obj,
@@ -225,6 +229,11 @@ async def asimulate(
             budget=_budget(budget_usd),
             simulation=pin_simulation(project_obj, spec),
         )
+        if trials > 1 and (spec.user_model == "replay" or spec.temperature == 0):
+            run.notes.append(
+                "the simulated user is deterministic (replay or temperature 0): the trials are "
+                "independent samples only as far as the system itself samples"
+            )
         return await execute_prepared(run, concurrency=concurrency, on_progress=on_progress)
     finally:
         store.close()
@@ -234,7 +243,7 @@ def simulation_spec(**settings: Any) -> SimulationSpec:
     """The simulator's settings, validated (a bad one is an ``InputError`` naming it)."""
     reviewer = "rules+judge" if settings.get("reviewer_model") else "rules"
     try:
-        return SimulationSpec(reviewer=reviewer, prompt_version=USER_PROMPT_VERSION, **settings)
+        return SimulationSpec(reviewer=reviewer, **settings)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InputError(first["msg"], field=".".join(map(str, first["loc"]))) from None

@@ -39,9 +39,12 @@ SUCCESS = "sim.success"
 
 
 class SimulationReport(BaseModel):
-    """Everything a reader needs to trust (or not) a simulation's score."""
+    """Everything a reader needs to trust (or not) a simulation's score. ``success_scorer`` is
+    ``sim.success`` (the application's check) or, for an agent without one, the run's headline
+    scorer (a generic scorer or a judge)."""
 
     run_id: str
+    success_scorer: str | None
     system: str
     essences: str
     simulation: SimulationSpec
@@ -76,8 +79,9 @@ async def asimulation_report(
             raise InputError(f"run {run_id} is not a simulation run", field="run")
         spec = SimulationSpec.model_validate(plan.simulation)
         essences = {e.id: e for e in select_examples(DatasetRepository(store), plan)}
-        records, simulated = _episodes(store, run_id, essences)
         summary = summarize(store, run_id)
+        success_scorer = SUCCESS if SUCCESS in summary.scorers else summary.headline
+        records, simulated = _episodes(store, run_id, essences, success_scorer)
         by_essence: dict[str, list[bool]] = defaultdict(list)
         for record in records:
             if record.success is not None:
@@ -93,6 +97,8 @@ async def asimulation_report(
             async with judge_client(project_obj, store, discriminate_with) as client:
                 discrimination = await adiscriminate(pairs, client)
         successes = [s for values in by_essence.values() for s in values]
+        # one episode per essence, so conversations stay the independent units realism assumes
+        first_trials = [m for (_, rep), m in sorted(simulated.items()) if rep == 0 and m]
         served = [
             str(e.metadata.get("served_by"))
             for e in essences.values()
@@ -100,6 +106,7 @@ async def asimulation_report(
         ]
         return SimulationReport(
             run_id=run_id,
+            success_scorer=success_scorer,
             system=row.system_name,
             essences=plan.dataset,
             simulation=spec,
@@ -108,9 +115,7 @@ async def asimulation_report(
             success_on_clean_episodes=clean_success(records),
             pass_k=pass_k(dict(by_essence)) if plan.repeat > 1 and by_essence else None,
             simulator_errors=simulator_errors(records),
-            realism=realism(list(real.values()), [m for m in simulated.values() if m])
-            if real and simulated
-            else None,
+            realism=realism(list(real.values()), first_trials) if real and first_trials else None,
             real_conversations=source,
             control=control_agreement(records, row.system_name, served),
             discrimination=discrimination,
@@ -124,11 +129,11 @@ def _rate(values: list[bool]) -> Estimate:
 
 
 def _episodes(
-    store: Store, run_id: str, essences: dict[str, Any]
+    store: Store, run_id: str, essences: dict[str, Any], scorer: str | None
 ) -> tuple[list[EpisodeRecord], dict[tuple[str, int], list[dict[str, Any]]]]:
     runs = RunRepository(store)
     success = {
-        (s.example_id, s.repetition): s.passed for s in runs.scores(run_id) if s.scorer == SUCCESS
+        (s.example_id, s.repetition): s.passed for s in runs.scores(run_id) if s.scorer == scorer
     }
     records: list[EpisodeRecord] = []
     simulated: dict[tuple[str, int], list[dict[str, Any]]] = {}

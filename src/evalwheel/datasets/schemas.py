@@ -164,7 +164,7 @@ class EssencesRow(RowBase):
     input: dict[str, JsonValue]
     expect: str | None = None
     source: str | None = None
-    real_outcome: str | None = None
+    real_outcome: Literal["success", "failure"] | None = None
     served_by: str | None = None
 
     @field_validator("input")

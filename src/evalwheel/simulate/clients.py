@@ -16,7 +16,7 @@ from evalwheel.llm.registry import get_model
 from evalwheel.project import Project
 from evalwheel.simulate.models import SimulationSpec
 from evalwheel.simulate.simulated_app import SimulatedApp
-from evalwheel.simulate.user import REPLAY, REPLAY_VERSION
+from evalwheel.simulate.user import PROMPT_VERSION, REPLAY, REPLAY_VERSION
 from evalwheel.store.db import Store
 
 
@@ -30,10 +30,19 @@ def model_identity(project: Project, name: str) -> str:
 
 
 def pin_simulation(project: Project, spec: SimulationSpec) -> SimulationSpec:
-    """The spec with the user model's identity fixed, for storing with a run's plan."""
+    """The spec with what decides the simulator fixed (the user and reviewer models' identities,
+    the user prompt's version), for storing with a run's plan."""
     if spec.reviewer == "rules+judge" and not spec.reviewer_model:
         raise InputError("a judge reviewer needs a reviewer model", field="reviewer_model")
-    return spec.model_copy(update={"user_identity": model_identity(project, spec.user_model)})
+    return spec.model_copy(
+        update={
+            "user_identity": model_identity(project, spec.user_model),
+            "reviewer_identity": model_identity(project, spec.reviewer_model)
+            if spec.reviewer_model
+            else None,
+            "prompt_version": REPLAY_VERSION if spec.user_model == REPLAY else PROMPT_VERSION,
+        }
+    )
 
 
 def open_simulation(
@@ -45,12 +54,25 @@ def open_simulation(
 ) -> tuple[SimulatedApp, list[ModelClient]]:
     """The application wrapped for simulation, and the clients the caller must open and close."""
     spec = SimulationSpec.model_validate(stored)
-    today = model_identity(project, spec.user_model)
-    if spec.user_identity is not None and spec.user_identity != today:
-        raise ConflictError(
-            f"the simulated user's model {spec.user_model!r} changed since this run began "
-            f"({spec.user_identity} → {today}); resuming would mix two simulators in one run"
-        )
+    today = pin_simulation(project, spec)
+    for what, then, now in (
+        (
+            f"the simulated user's model {spec.user_model!r}",
+            spec.user_identity,
+            today.user_identity,
+        ),
+        (
+            f"the reviewer model {spec.reviewer_model!r}",
+            spec.reviewer_identity,
+            today.reviewer_identity,
+        ),
+        ("the simulated user's prompt", spec.prompt_version, today.prompt_version),
+    ):
+        if then != now:
+            raise ConflictError(
+                f"{what} changed since this run began ({then} → {now}); resuming would mix two "
+                "simulators in one run"
+            )
     user = (
         None
         if spec.user_model == REPLAY

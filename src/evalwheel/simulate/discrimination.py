@@ -8,9 +8,12 @@ wrote. Accuracy near 0.5 means the simulator is indistinguishable; near 1 it is 
 - Accuracy: share of pairs where the judge named the real one, with a Wilson interval, and an
   exact two-sided binomial test against 0.5 (``scipy.stats.binomtest``): a judge that reliably
   picks the simulated one can tell them apart too.
-- A pair the judge could not answer (call error, unreadable output) counts as wrong, never
-  dropped (dropping would let a judge that fails on hard pairs look sharper), and is also counted
-  in ``unanswered``.
+- Only the user's side is shown; each assistant turn is a placeholder. The real conversations'
+  assistant turns were written by people or another system, the simulated ones by the system under
+  test, so showing them would let a judge spot the simulation by the assistant alone.
+- A pair the judge could not answer (call error, unreadable output) is reported in
+  ``unanswered`` and left out of the accuracy and its test: counting it wrong would pull the
+  accuracy towards 0.5 ("cannot tell") and flatter the simulator.
 - Position bias: the real conversation is shown first in half the pairs (shuffled, seeded), and
   accuracy is reported apart for each position; a judge that always answers "A" scores about 1
   on one and 0 on the other.
@@ -47,7 +50,7 @@ __all__ = [
 
 DISCRIMINATION_PROMPT_VERSION = "sim-discriminate-1"
 Position = Literal["A", "B"]
-_SPEAKERS = {"user": "User", "assistant": "Assistant"}
+ASSISTANT_PLACEHOLDER = "Assistant: (reply not shown)"
 
 SYSTEM = (
     "You study conversations between users and an AI assistant. You are shown two "
@@ -87,8 +90,9 @@ class PairVerdict(BaseModel):
 
 
 class DiscriminationReport(BaseModel):
-    """How well the judge told real from simulated: accuracy (0.5: indistinguishable) with its
-    interval and binomial p against 0.5, per position of the real conversation, and every pair."""
+    """How well the judge told real from simulated: accuracy over the answered pairs (0.5:
+    indistinguishable) with its interval and binomial p against 0.5, per position of the real
+    conversation, the unanswered pairs apart, and every pair."""
 
     judge: str
     prompt_version: str
@@ -104,13 +108,15 @@ class DiscriminationReport(BaseModel):
 
 
 def render(conversation: Sequence[Mapping[str, Any]]) -> str:
-    """The conversation as a person would read it: one "User:" or "Assistant:" line per turn,
-    content only (no outcome, no artifact); other roles left out."""
+    """The user's side as a person would read it: one "User:" line per user turn, a placeholder
+    line per assistant turn, content only (no outcome, no artifact); other roles left out."""
     lines = []
     for message in conversation:
-        speaker = _SPEAKERS.get(str(message.get("role")))
-        if speaker is not None:
-            lines.append(f"{speaker}: {str(message.get('content') or '').strip()}")
+        role = str(message.get("role"))
+        if role == "user":
+            lines.append(f"User: {str(message.get('content') or '').strip()}")
+        elif role == "assistant":
+            lines.append(ASSISTANT_PLACEHOLDER)
     return "\n".join(lines)
 
 
@@ -178,7 +184,8 @@ def _unanswered(pair: ConversationPair, real_shown_as: Position, error: str) -> 
 
 
 def _accuracy(verdicts: list[PairVerdict]) -> Estimate:
-    return wilson(sum(v.correct for v in verdicts), len(verdicts))
+    answered = [v for v in verdicts if v.answer is not None]
+    return wilson(sum(v.correct for v in answered), len(answered))
 
 
 async def adiscriminate(
@@ -193,7 +200,7 @@ async def adiscriminate(
     often it is right: the judged half of the simulator's realism (can it pass for a real user?).
 
     Raises ``BudgetExceeded``/``DeadlineExceeded`` (the run must stop, not score a partial
-    answer); any other failed call is an unanswered pair, counted wrong."""
+    answer); any other failed call is an unanswered pair, reported apart."""
     ids = [p.id for p in pairs]
     if len(set(ids)) != len(ids):
         raise InputError("pair ids must be unique", field="pairs")
@@ -207,6 +214,7 @@ async def adiscriminate(
         )
     )
     correct = sum(v.correct for v in verdicts)
+    answered = sum(v.answer is not None for v in verdicts)
     return DiscriminationReport(
         judge=client.spec.name,
         prompt_version=DISCRIMINATION_PROMPT_VERSION,
@@ -214,7 +222,7 @@ async def adiscriminate(
         correct=correct,
         unanswered=sum(v.answer is None for v in verdicts),
         accuracy=_accuracy(verdicts),
-        p_value=float(binomtest(correct, len(verdicts), 0.5).pvalue) if verdicts else None,
+        p_value=float(binomtest(correct, answered, 0.5).pvalue) if answered else None,
         real_as_a=_accuracy([v for v in verdicts if v.real_shown_as == "A"]),
         real_as_b=_accuracy([v for v in verdicts if v.real_shown_as == "B"]),
         seed=seed,

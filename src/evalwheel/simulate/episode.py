@@ -125,7 +125,7 @@ async def run_episode(
 def _final(app: App, outputs: list[AppOutput]) -> AppOutput:
     """The output an episode is scored on, with every turn's tool calls and usage summed."""
     if not outputs:
-        return AppOutput(error="the simulated user never reached the agent")
+        return AppOutput()  # the simulator failed first: not scored (see SimulatedApp.check)
     made = [o for o in outputs if o.error is None and o.outcome == hooks.artifact_outcome(app)]
     final = (made or outputs)[-1].model_copy()
     if outputs[-1].error is not None:

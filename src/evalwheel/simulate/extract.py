@@ -9,8 +9,9 @@ Two sources, each recorded in the essence row's ``extraction`` provenance:
 - a model (any named model) reads the transcript and writes what grounding cannot: persona, tone,
   constraints, and for an application without a reference the goal, facts and success in words.
   A model's fact counts only when its value appears in a user turn after the opening (a fact the
-  user never gave cannot be held back), and a goal that leaks a held-back value is replaced by the
-  grounded one: nothing the model invents reaches the simulated user.
+  user never gave cannot be held back), a goal that leaks a held-back value is masked, and a
+  constraint, persona or tone carrying a value the user never said (or a held-back one) is
+  dropped: no value the model invents reaches the simulated user.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from evalwheel.llm.errors import BudgetExceeded, DeadlineExceeded, InvalidOutput
 from evalwheel.llm.structured import StructuredMode, generate
 from evalwheel.llm.types import ChatRequest
 from evalwheel.simulate.models import Essence, Fact
-from evalwheel.simulate.review import _contains
+from evalwheel.simulate.review import _contains, literals
 
 PROMPT_VERSION = "extract-1"
 MASK = "(a detail you give when asked)"
@@ -108,9 +109,11 @@ def grounded_parts(app: Any, example: Example) -> tuple[str, list[Fact], str] | 
     texts = user_texts(messages)
     opening = texts[0] if texts else ""
     facts: list[Fact] = []
+    seen: set[str] = set()
     for value in hooks.artifact_facts(app, reference):
-        if _contains(opening, value):
+        if _contains(opening, value) or value.lower() in seen:
             continue
+        seen.add(value.lower())
         answer = _answer_turn(texts, value)
         if answer is not None:
             facts.append(Fact(text=answer.strip()[:200], value=value))
@@ -166,17 +169,25 @@ async def extract_essence(app: Any, client: ModelClient | None, example: Example
         success = reading.success.strip() if reading else ""
         provenance.update(facts="model, kept only when given after the opening", success="model")
     held = [f.value for f in facts if f.value]
+    said = literals(" ".join(texts))
+
+    def grounded_text(text: str) -> bool:
+        """Model text may reach the simulated user only when every value in it was said by the
+        real user and none of them is held back."""
+        return not (literals(text) - said) and not any(_contains(text, v) for v in held)
+
     constraints = [
         c.strip()
         for c in (reading.constraints if reading else [])
-        if c.strip() and not any(_contains(c, v) for v in held)
+        if c.strip() and grounded_text(c)
     ]
     if grounded is None and any(_contains(goal, v) for v in held):
         goal, provenance["goal"] = _mask(goal, held), "model, held-back values masked"
-    persona = reading.persona.strip() if reading and reading.persona.strip() else ""
-    tone = reading.tone.strip() if reading and reading.tone.strip() else tone_of(texts)
+    persona = reading.persona.strip() if reading and grounded_text(reading.persona) else ""
+    model_tone = reading.tone.strip() if reading and grounded_text(reading.tone) else ""
+    tone = model_tone or tone_of(texts)
     provenance["persona"] = "model" if persona else "none"
-    provenance["tone"] = "model" if reading and reading.tone.strip() else "measured"
+    provenance["tone"] = "model" if model_tone else "measured"
     provenance["constraints"] = "model" if constraints else "none"
     essence = Essence(
         goal=goal or "(unknown)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Fact(BaseModel):
@@ -54,6 +54,29 @@ class SimulationSpec(BaseModel):
     reviewer_model: str | None = None
     retries: int = Field(default=1, ge=0, le=5)
     prompt_version: str = ""
+    reviewer_identity: str | None = None
+
+    @model_validator(mode="after")
+    def _reviewer_model_means_judge(self) -> SimulationSpec:
+        if self.reviewer_model and self.reviewer == "rules":
+            self.reviewer = "rules+judge"
+        return self
+
+    def same_simulator(self, other: SimulationSpec) -> bool:
+        """Do two runs' users behave alike (same model and identity, prompt, turns, opening,
+        sampling, reviewer)? Only then are their episodes comparable."""
+        keys = {
+            "max_turns",
+            "temperature",
+            "opening",
+            "user_model",
+            "user_identity",
+            "prompt_version",
+            "reviewer",
+            "reviewer_identity",
+            "retries",
+        }
+        return self.model_dump(include=keys) == other.model_dump(include=keys)
 
 
 Flag = Literal[

@@ -4,14 +4,17 @@ episode re-run instead of being blamed on the agent.
 The rules are deterministic and read only the essence and the transcript (plus the hidden
 ``goal_met`` the episode recorded after each artifact):
 
-- ``unasked_fact``: a held-back fact given when the assistant had not asked a question, or more
-  than one given in one reply (one piece of information at a time);
+- ``unasked_fact``: a held-back fact given when the assistant had neither asked a question nor
+  shown a wrong result (a correction may carry the right value), or facts of more than one answer
+  given in one reply (one piece of information at a time);
 - ``invented_fact``: a value (number, email, URL, quoted text) the essence does not hold and the
   assistant did not say first;
 - ``stopped_early``: the user left while the goal was unmet and the assistant was still asking;
-- ``accepted_wrong``: the user stopped on a result that fails the success check;
+- ``accepted_wrong``: the user stopped on a result that fails the success check without ever
+  having said a result was wrong (giving up after a failed correction is allowed);
 - ``rejected_right``: the user went on after a result that passes it, without stopping;
-- ``ignored_question``: the assistant asked and the reply gives none of the facts still held back;
+- ``ignored_question``: the assistant asked and a reply of more than three words gives none of
+  the facts still held back (a heuristic: "no" may answer a question the facts do not cover);
 - ``empty_message``: an empty reply, or one that repeats the assistant's message;
 - ``simulator_failed``: the simulator model gave no usable answer.
 
@@ -34,8 +37,9 @@ from evalwheel.simulate.models import Essence, ReviewFlag
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"https?://[^\s\"'<>]+")
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
-_QUOTED = re.compile(r"[\"“']([^\"”']{2,40})[\"”']")
+_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_NUMBER = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?!\.?\w)")
+_QUOTED = re.compile(r"\"([^\"]{2,40})\"|“([^”]{2,40})”|(?<!\w)'([^']{2,40})'(?!\w)")
 
 
 def literals(text: str) -> set[str]:
@@ -46,15 +50,19 @@ def literals(text: str) -> set[str]:
     found |= {u.lower().rstrip(".,)") for u in _URL.findall(text)}
     found |= {e.lower().rstrip(".") for e in _EMAIL.findall(without_urls)}
     rest = _EMAIL.sub(" ", without_urls)
+    found |= set(_DATE.findall(rest))
+    rest = _DATE.sub(" ", rest)
     for number in _NUMBER.findall(rest):
         found.add(_normal_number(number))
-    found |= {q.strip().lower() for q in _QUOTED.findall(rest) if q.strip()}
+    for groups in _QUOTED.findall(rest):
+        quoted = next((g for g in groups if g), "").strip().lower()
+        if quoted:
+            found.add(quoted)
     return found
 
 
 def _normal_number(text: str) -> str:
-    thousands = re.fullmatch(r"\d{1,3}(?:,\d{3})+", text)
-    value = float(text.replace(",", "") if thousands else text.replace(",", "."))
+    value = float(text.replace(",", ""))
     return str(int(value)) if value == int(value) else str(value)
 
 
@@ -68,7 +76,8 @@ def _contains(text: str, value: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(value) + r"(?!\w)", text.lower()) is not None
 
 
-def _is_question(turn: dict[str, Any]) -> bool:
+def is_question(turn: dict[str, Any]) -> bool:
+    """Did this assistant turn ask (its outcome says so, or, without one, it ends with '?')?"""
     outcome = turn.get("outcome")
     if outcome is not None:
         return outcome == "clarify"
@@ -105,6 +114,7 @@ def review(essence: Essence, episode: Episode) -> list[ReviewFlag]:
     given: set[str] = set()
     said_by_assistant: set[str] = set()
     previous: dict[str, Any] | None = None
+    complained = False
     user_turn = 0
     for turn in episode.messages:
         text = str(turn.get("content") or "")
@@ -112,7 +122,9 @@ def review(essence: Essence, episode: Episode) -> list[ReviewFlag]:
             said_by_assistant |= literals(text)
             previous = turn
             continue
-        asked = previous is not None and _is_question(previous)
+        # A fact may answer a question or correct a wrong result ("no, over $1,500").
+        wrong = previous is not None and previous.get("goal_met") is False
+        asked = previous is not None and (is_question(previous) or wrong)
         flags += _reply_flags(text, user_turn, previous, asked, held, given)
         invented = sorted(literals(text) - known - said_by_assistant)
         if invented:
@@ -122,7 +134,8 @@ def review(essence: Essence, episode: Episode) -> list[ReviewFlag]:
         if previous is not None and previous.get("goal_met") is True and not turn.get("stop"):
             flags.append(ReviewFlag(kind="rejected_right", turn=user_turn))
         if turn.get("stop") and previous is not None:
-            flags += _stop_flags(previous, user_turn)
+            flags += _stop_flags(previous, user_turn, complained)
+        complained = complained or (wrong and not turn.get("stop"))
         user_turn += 1
     return flags
 
@@ -141,9 +154,10 @@ def _reply_flags(
         and text.strip().lower() == str(previous.get("content") or "").strip().lower()
     ):
         flags.append(ReviewFlag(kind="empty_message", turn=turn))
-    pending = [f for f in held if f.value not in given]
+    pending = [f for f in held if f.value.lower() not in given]
     new = [f for f in pending if _contains(text, f.value)]
-    given |= {f.value for f in new}
+    given |= {f.value.lower() for f in new}
+    answers = {f.text for f in new}  # facts the real user gave in one answer count as one
     if new and not asked:
         flags.append(
             ReviewFlag(
@@ -152,7 +166,7 @@ def _reply_flags(
                 detail="given unasked: " + ", ".join(f.value for f in new),
             )
         )
-    elif len(new) > 1:
+    elif len(answers) > 1:
         flags.append(
             ReviewFlag(
                 kind="unasked_fact",
@@ -160,21 +174,24 @@ def _reply_flags(
                 detail="several at once: " + ", ".join(f.value for f in new),
             )
         )
+    # A short reply ("no", "yes please") may answer a question the facts do not cover.
     if (
-        asked
+        previous is not None
+        and is_question(previous)
         and pending
         and not new
-        and previous is not None
-        and previous.get("goal_met") is not True
+        and len(text.split()) > 3
     ):
         flags.append(ReviewFlag(kind="ignored_question", turn=turn))
     return flags
 
 
-def _stop_flags(previous: dict[str, Any], turn: int) -> list[ReviewFlag]:
-    if previous.get("goal_met") is False:
+def _stop_flags(previous: dict[str, Any], turn: int, complained: bool) -> list[ReviewFlag]:
+    """Stopping on a wrong result is an error unless the user had already said it was wrong (a
+    user who gives up after a failed correction behaves as the rules ask)."""
+    if previous.get("goal_met") is False and not complained:
         return [ReviewFlag(kind="accepted_wrong", turn=turn)]
-    if previous.get("goal_met") is None and _is_question(previous):
+    if previous.get("goal_met") is None and is_question(previous):
         return [ReviewFlag(kind="stopped_early", turn=turn, detail="left a question unanswered")]
     return []
 

@@ -15,9 +15,10 @@ from evalwheel.apps import hooks
 from evalwheel.apps.interface import App, AppOutput, CheckResult
 from evalwheel.core.example import Example
 from evalwheel.llm.client import ModelClient, current_sample, independent_sample
+from evalwheel.redaction import redact_text
 from evalwheel.simulate.episode import Episode, run_episode
 from evalwheel.simulate.models import Essence, ReviewFlag, SimulationSpec
-from evalwheel.simulate.review import judge_review, review
+from evalwheel.simulate.review import is_question, judge_review, review
 from evalwheel.simulate.user import ReplayUser, SimulatedUser
 
 RETRY_SAMPLE_STRIDE = 10_000
@@ -68,13 +69,18 @@ class SimulatedApp:
                 break
         output = episode.final.model_copy()
         output.messages = episode.messages
+        for flags in attempts:
+            for flag in flags:
+                flag.detail = redact_text(flag.detail)
         output.details = {
             "simulation": {
                 "end": episode.end,
                 "user_turns": episode.user_turns,
                 "agent_turns": episode.agent_turns,
                 "attempts": [[f.model_dump() for f in flags] for flags in attempts],
-                "simulator_error": episode.simulator_error,
+                "simulator_error": redact_text(episode.simulator_error)
+                if episode.simulator_error
+                else None,
                 "user_input_tokens": episode.user_input_tokens,
                 "user_output_tokens": episode.user_output_tokens,
                 "user_cost_usd": episode.user_cost_usd,
@@ -88,26 +94,46 @@ class SimulatedApp:
         return SimulatedUser(self.user_client, essence, self.spec.temperature)
 
     def check(self, example: Example, output: AppOutput) -> list[CheckResult]:
-        """The application's checks of the final result, and the episode's own scores."""
+        """The application's checks of the final result and the episode's own scores. An episode
+        whose simulator failed on every attempt is not scored (its checks are ``None``, counted as
+        not scored): the simulator's failure is not the agent's. An episode that crashed (no
+        record) is a failed item like any other: ``sim.success`` is still written."""
         results = list(self.app.check(example, output))
         record = output.details.get("simulation")
-        if not isinstance(record, dict):
-            return results
         scorer = hooks.success_scorer(self.app)
         primary = next((r for r in results if r.scorer == scorer), None)
-        if primary is not None:
-            results.append(
-                CheckResult(scorer="sim.success", passed=primary.passed, details={"by": scorer})
-            )
+        if not isinstance(record, dict):
+            if primary is not None:
+                results.append(CheckResult(scorer="sim.success", passed=primary.passed))
+            return results
         attempts = record.get("attempts") or [[]]
         final_flags = attempts[-1]
-        asked = any(
-            m.get("role") == "assistant" and m.get("outcome") == "clarify" for m in output.messages
-        )
+        simulator_failed = any(f.get("kind") == "simulator_failed" for f in final_flags)
+        if simulator_failed:
+            results = [
+                r.model_copy(
+                    update={
+                        "passed": None,
+                        "value": None,
+                        "details": {"not_scored": "simulator failed"},
+                    }
+                )
+                for r in results
+            ]
+            primary = None
+        if scorer is not None:
+            results.append(
+                CheckResult(
+                    scorer="sim.success",
+                    passed=None if primary is None else primary.passed,
+                    details={"by": scorer},
+                )
+            )
+        asked = any(m.get("role") == "assistant" and is_question(m) for m in output.messages)
         stopped = record.get("end") == "user_stop"
         results += [
             CheckResult(scorer="sim.turns", value=float(record.get("user_turns") or 0)),
-            CheckResult(scorer="sim.asked", passed=asked),
+            CheckResult(scorer="sim.asked", passed=None if simulator_failed else asked),
             CheckResult(scorer="sim.user_stop", passed=stopped),
             CheckResult(
                 scorer="sim.user_ok",

@@ -241,6 +241,11 @@ def run_failures(store: Store, run_id: str, *, scorer: str | None = None) -> Fai
         scores = by_trace.get((trace.example_id, trace.repetition), [])
         check = next((s.passed for s in scores if s.scorer == chosen), None)
         decided_by: DecidedBy
+        if plan.simulation is not None and any(
+            s.scorer == "sim.user_ok" and s.passed is False for s in scores
+        ):
+            skipped["simulator_error"] += 1  # the simulated user erred: not the system's failure
+            continue
         if _human_failed(scores):
             source, decided_by = "review", "human"
         elif trace.error is not None:

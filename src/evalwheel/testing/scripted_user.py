@@ -46,7 +46,7 @@ class ScriptedUser:
         pending = [f for f in facts if f not in said]
         if last.rstrip().endswith("?"):
             if self.inventive:
-                return {"message": "make it 777", "stop": False}
+                return {"message": "just make it 777 then", "stop": False}
             return {"message": pending[0] if pending else "I don't know", "stop": False}
         if "created" in last.lower():
             needed = {n for f in facts for n in _NUMBER.findall(f)}
