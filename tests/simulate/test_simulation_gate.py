@@ -88,3 +88,46 @@ def test_a_simulating_gate_needs_an_essences_dataset(sqlite_project: Path) -> No
     api.import_examples([{"id": "a", "input": "x"}], "bench", project=project)
     with pytest.raises(InputError, match="essences"):
         api.gate("release", project=project)
+
+
+def test_simulate_cli_prints_json_and_the_report(sqlite_project: Project) -> None:
+    import json
+
+    from tests.helpers import cli
+
+    with ScriptedUserServer() as url:
+        config = sqlite_project.config_path
+        config.write_text(
+            config.read_text() + f'\n[models.user]\nbase_url = "{url}"\nmodel = "u"\n',
+            encoding="utf-8",
+        )
+        module = "sim_cli_agent"
+        (sqlite_project.root / f"{module}.py").write_text(AGENT, encoding="utf-8")
+        sys.modules.pop(module, None)
+        config.write_text(
+            config.read_text() + f'\n[systems.agent]\nkind = "python"\nfunction = "{module}:run"\n',
+            encoding="utf-8",
+        )
+        api.import_examples(
+            essence_rows(), "toy-essences", "essences", project=find_project(sqlite_project.root)
+        )
+        result = cli(
+            "simulate",
+            "run",
+            "-s",
+            "agent",
+            "-e",
+            "toy-essences",
+            "--user-model",
+            "user",
+            "--scorer",
+            "json_match",
+            "--json",
+        )
+        assert result.exit_code == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data["summary"]["scorers"]["json_match"]["pass_rate"]["estimate"] == 1.0
+        report = cli("simulate", "report", data["progress"]["run_id"])
+    assert report.exit_code == 0, report.stderr
+    assert "success (json_match) 1.000 [0.722, 1.000] n=10" in report.stdout
+    assert "simulator errors" in report.stdout and "json_match" in report.stdout

@@ -140,7 +140,12 @@ def run_cmd(
             on_progress=on_progress,
         )
     if as_json:
-        emit_json({"progress": result.progress, "summary": result.summary})
+        emit_json(
+            {
+                "progress": result.progress.model_dump(mode="json"),
+                "summary": result.summary.model_dump(mode="json"),
+            }
+        )
     else:
         for line in summary_lines(result.summary):
             out.print(line)
@@ -186,7 +191,7 @@ def report_lines(report: SimulationReport) -> list[str]:
         f"simulation run {report.run_id}: system {report.system} on {report.essences}",
         f"user model {spec.user_model}, at most {spec.max_turns} turns, reviewer {spec.reviewer}, "
         f"{spec.retries} retries",
-        f"success            {report.success.text()}",
+        f"success ({report.success_scorer or 'none'}) {report.success.text()}",
         f"  on clean episodes {report.success_on_clean_episodes.text()}",
         f"simulator errors   {errors.first_attempt.text()} of episodes on the first attempt, "
         f"{errors.after_retries.text()} after retries ({errors.retried} retried)",
