@@ -131,3 +131,19 @@ def test_simulate_cli_prints_json_and_the_report(sqlite_project: Project) -> Non
     assert report.exit_code == 0, report.stderr
     assert "success (json_match) 1.000 [0.722, 1.000] n=10" in report.stdout
     assert "simulator errors" in report.stdout and "json_match" in report.stdout
+
+
+def test_a_simulating_gate_estimates_every_turn_against_its_budget(sqlite_project: Project) -> None:
+    config = sqlite_project.config_path
+    config.write_text(
+        config.read_text()
+        + '\n[gates.release]\nsystem = "flow-local"\ndataset = "e"\n'
+        + 'thresholds = { "flow.pass" = 0.5 }\ntokens_per_item = 1000\n'
+        + "budget = { tokens = 40000 }\n"
+        + 'simulate = { user_model = "replay", max_turns = 3, retries = 1 }\n',
+        encoding="utf-8",
+    )
+    project = find_project(sqlite_project.root)
+    api.import_examples(essence_rows(n_vague=4, n_complete=0), "e", "essences", project=project)
+    with pytest.raises(InputError, match="estimated 48000 tokens for 4 items exceeds"):
+        api.gate("release", project=project)

@@ -116,9 +116,10 @@ def gate(tier: str, **kwargs: Any) -> GateVerdict:
 
 def _check_estimate(tier: str, policy: GatePolicy, project: Project, run: Any) -> None:
     n_items = len(select_examples(DatasetRepository(run.store), run.plan)) * policy.repeat
-    tokens = n_items * (
-        policy.tokens_per_item + len(run.plan.judges) * policy.judge_tokens_per_item
-    )
+    # A simulated episode is up to max_turns agent turns and as many user turns, per attempt.
+    sim = policy.simulate
+    per_item = policy.tokens_per_item * (2 * sim.max_turns * (sim.retries + 1) if sim else 1)
+    tokens = n_items * (per_item + len(run.plan.judges) * policy.judge_tokens_per_item)
     b = policy.budget
     if b.tokens is not None and tokens > b.tokens:
         raise InputError(
