@@ -349,3 +349,23 @@ def test_runs_with_different_simulators_do_not_compare(scripted: Project) -> Non
         api.compare(model_user.run_id, replayed.run_id, "sim.success", project=scripted)
     with pytest.raises(InputError, match="no essence"):
         simulate(ToyApp(), "e", user_model="user", tags=["needs:clarfy"], project=scripted)
+
+
+def test_at_max_turns_the_user_has_the_last_word(sqlite_project: Project) -> None:
+    api.import_examples([_conversation(0)], "convs", "conversations", project=sqlite_project)
+    extract_essences("convs", name="ess", model=None, app=ToyApp(), project=sqlite_project)
+    run = simulate(
+        ToyApp(asks=False), "ess", user_model="replay", max_turns=2, project=sqlite_project
+    )
+    store = sqlite_project.open_store()
+    try:
+        from evalwheel.runner.runner import load_output
+
+        output = load_output(store, RunRepository(store).traces(run.run_id)[0])
+    finally:
+        store.close()
+    roles = [m["role"] for m in output.messages]
+    assert roles == ["user", "assistant", "user", "assistant", "user"]
+    assert output.messages[-1]["content"] == "That is not what I asked for."
+    assert output.details["simulation"]["end"] == "max_turns"
+    assert output.details["simulation"]["agent_turns"] == 2

@@ -69,7 +69,8 @@ async def run_episode(
     real_opening: bool = False,
 ) -> Episode:
     """Alternate user and agent turns until the user stops, the agent fails, the simulator fails
-    or ``max_turns`` user turns have been written."""
+    or the agent has answered ``max_turns`` user turns (the user then writes a last message the
+    agent does not answer)."""
     episode = Episode()
     history: list[dict[str, Any]] = []
     outputs: list[AppOutput] = []
@@ -114,10 +115,18 @@ async def run_episode(
         if output.error is not None:
             episode.end = "agent_error"
             break
-        if episode.user_turns >= max_turns:
-            episode.end = "max_turns"
-            break
         reply = await user.next(episode.messages)
+        if episode.user_turns >= max_turns:
+            # The user has the last word (thanks, a complaint, giving up), as in real
+            # conversations; the agent does not answer it.
+            _count(episode, reply)
+            if reply.error is None and reply.message:
+                episode.messages.append(
+                    {"role": "user", "content": reply.message, "stop": reply.stop}
+                )
+                episode.user_turns += 1
+            episode.end = "user_stop" if reply.stop else "max_turns"
+            break
     episode.final = _final(app, outputs)
     return episode
 
