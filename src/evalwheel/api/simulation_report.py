@@ -148,7 +148,9 @@ def _episodes(
                 repetition=trace.repetition,
                 success=success.get((trace.example_id, trace.repetition)),
                 first_flags=[f["kind"] for f in attempts[0]],
-                final_flags=[f["kind"] for f in attempts[-1]],
+                final_flags=[
+                    f["kind"] for f in attempts[int(record.get("kept", len(attempts) - 1))]
+                ],
                 attempts=len(attempts),
                 real_outcome=essence.metadata.get("real_outcome") if essence else None,
             )

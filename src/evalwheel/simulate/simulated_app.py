@@ -3,8 +3,9 @@ episode, so a simulation run is an ordinary run (stored, resumable, aggregated, 
 whose traces are whole conversations.
 
 A flagged episode (the reviewer found a simulator error) is simulated again with a fresh sample,
-up to ``retries`` times; every attempt's flags are kept, so the simulator's error rate is the
-first attempts' and what is left after the retries is reported beside it.
+up to ``retries`` times; every attempt's flags are kept and the attempt with the fewest is scored,
+so the simulator's error rate is the first attempts' and what is left after the retries is
+reported beside it.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class SimulatedApp:
         """The episode for this essence, re-simulated while the reviewer flags it."""
         essence = Essence.model_validate(example.input)
         attempts: list[list[ReviewFlag]] = []
-        episode = Episode()
+        episodes: list[Episode] = []
         for attempt in range(self.spec.retries + 1):
             with independent_sample(current_sample() + attempt * RETRY_SAMPLE_STRIDE):
                 episode = await run_episode(
@@ -65,8 +66,12 @@ class SimulatedApp:
                 if self.reviewer_client is not None and episode.simulator_error is None:
                     flags += await judge_review(self.reviewer_client, essence, episode)
             attempts.append(flags)
+            episodes.append(episode)
             if not flags:
                 break
+        # The attempt with the fewest simulator errors is scored (the earliest on a tie).
+        kept = min(range(len(attempts)), key=lambda i: len(attempts[i]))
+        episode = episodes[kept]
         output = episode.final.model_copy()
         output.messages = episode.messages
         for flags in attempts:
@@ -78,6 +83,7 @@ class SimulatedApp:
                 "user_turns": episode.user_turns,
                 "agent_turns": episode.agent_turns,
                 "attempts": [[f.model_dump() for f in flags] for flags in attempts],
+                "kept": kept,
                 "simulator_error": redact_text(episode.simulator_error)
                 if episode.simulator_error
                 else None,
@@ -107,7 +113,7 @@ class SimulatedApp:
                 results.append(CheckResult(scorer="sim.success", passed=primary.passed))
             return results
         attempts = record.get("attempts") or [[]]
-        final_flags = attempts[-1]
+        final_flags = attempts[int(record.get("kept", len(attempts) - 1))]
         simulator_failed = any(f.get("kind") == "simulator_failed" for f in final_flags)
         if simulator_failed:
             results = [
