@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich import box
+from rich.table import Column, Table
 
 from evalwheel.api.datasets import split_policy, split_signature
 from evalwheel.api.evaluation import evaluate
@@ -79,10 +80,18 @@ def demo(
     store = project.open_store()
     try:
         repo = DatasetRepository(store)
+        apps = sorted({app.name for app, _, _, _, _ in datasets})
+        # Dataset names are what the user types next: never cut them short.
         table = Table(
-            "app", "dataset", "kind", "items", "version", "train/dev/test", title="Imported"
+            Column("dataset", no_wrap=True),
+            Column("kind", no_wrap=True),
+            "items",
+            Column("version", no_wrap=True),
+            Column("train/dev/test", no_wrap=True),
+            title=f"Imported ({', '.join(apps)})",
+            box=box.SIMPLE_HEAD,
         )
-        for app, name, kind, path, field_map in datasets:
+        for _, name, kind, path, field_map in datasets:
             version, _ = import_with_progress(project, path, name, kind, field_map=field_map)
             again, new = import_with_progress(project, path, name, kind, field_map=field_map)
             if new or again.version_id != version.version_id:
@@ -91,7 +100,6 @@ def demo(
                 )
             totals = split_report(repo.iter_examples(version.version_id), policy, signature).totals
             table.add_row(
-                app.name,
                 name,
                 kind.value,
                 str(version.n_items),
