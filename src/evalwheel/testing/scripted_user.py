@@ -17,6 +17,7 @@ from typing import Any
 
 from evalwheel.asgi import lifespan, read_body, send_json
 from evalwheel.simulate.extract import MASK
+from evalwheel.testing.openai_stub import completion
 from evalwheel.testing.server_thread import ServerThread
 
 _NUMBER = re.compile(r"\d+")
@@ -63,24 +64,7 @@ class ScriptedUser:
         self.requests += 1
         body = json.loads(await read_body(receive))
         content = json.dumps(self.answer(body["messages"]))
-        await send_json(
-            send,
-            200,
-            {
-                "id": f"chatcmpl-{self.requests}",
-                "object": "chat.completion",
-                "created": 0,
-                "model": body.get("model", "scripted-user"),
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": content},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": {"prompt_tokens": 50, "completion_tokens": 10, "total_tokens": 60},
-            },
-        )
+        await send_json(send, 200, completion(body, content))
 
 
 class ScriptedUserServer(ServerThread):
